@@ -1,0 +1,137 @@
+//! Read stage: a file's text, byte spans into it, and the byte → line:column index.
+
+use std::path::PathBuf;
+
+/// A byte range into a file's original text, end-exclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        debug_assert!(start <= end);
+        Span { start, end }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn overlaps(&self, other: &Span) -> bool {
+        self.start < other.end && other.start < self.end
+            || (self.is_empty() || other.is_empty()) && self.start == other.start
+    }
+}
+
+/// A file as read: where it is, how to show its path, and its text.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path to open and write.
+    pub path: PathBuf,
+    /// The path as reports show it (`/`-separated, relative where possible).
+    pub display: String,
+    pub text: String,
+}
+
+/// 1-based line and column (columns count Unicode scalar values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Byte offsets of line starts, built once per file that has something to report.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> LineIndex<'a> {
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { text, line_starts }
+    }
+
+    /// The position of a byte offset. A byte order mark is not a column.
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let mut start = self.line_starts[line];
+        if line == 0 && self.text.starts_with('\u{feff}') && offset >= 3 {
+            start = 3;
+        }
+        let column = self.text[start..floor_char_boundary(self.text, offset)]
+            .chars()
+            .count()
+            + 1;
+        Position {
+            line: line + 1,
+            column,
+        }
+    }
+
+    /// The byte range of 1-based line `line`, without its line ending.
+    pub fn line_span(&self, line: usize) -> Option<Span> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let mut end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&next| next - 1);
+        if self.text[start..end].ends_with('\r') {
+            end -= 1;
+        }
+        Some(Span::new(start, end))
+    }
+
+    pub fn line_text(&self, line: usize) -> Option<&'a str> {
+        self.line_span(line).map(|s| &self.text[s.start..s.end])
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Decodes a file's bytes; on invalid UTF-8 names the first bad byte's offset.
+pub fn decode(bytes: Vec<u8>) -> Result<String, usize> {
+    String::from_utf8(bytes).map_err(|e| e.utf8_error().valid_up_to())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_and_skip_the_bom() {
+        let text = "\u{feff}FROM é\r\nFROM x";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(3), Position { line: 1, column: 1 });
+        assert_eq!(index.position(8), Position { line: 1, column: 6 });
+        assert_eq!(index.position(10), Position { line: 1, column: 7 });
+        let second = text.find("FROM x").unwrap();
+        assert_eq!(index.position(second + 5), Position { line: 2, column: 6 });
+        assert_eq!(index.line_text(1), Some("\u{feff}FROM é"));
+        assert_eq!(index.line_text(2), Some("FROM x"));
+        assert_eq!(index.line_text(3), None);
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_offset() {
+        assert_eq!(decode(b"ab\xffcd".to_vec()), Err(2));
+    }
+}

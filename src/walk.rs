@@ -1,0 +1,185 @@
+//! Walk stage: directories walked with `ignore` (gitignore honoured, hidden files kept, `.git`
+//! never entered), explicit files taken as given, each classified into a [`FileKind`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::WalkBuilder;
+
+/// The format family of a file, which decides its extractor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileKind {
+    Dockerfile,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Dockerfile => "dockerfile",
+        }
+    }
+}
+
+/// A file to scan.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    pub path: PathBuf,
+    pub kind: FileKind,
+}
+
+#[derive(Debug)]
+pub enum WalkError {
+    /// A path named on the command line does not exist or cannot be read.
+    Unreadable(PathBuf, std::io::Error),
+}
+
+impl std::fmt::Display for WalkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WalkError::Unreadable(path, err) => {
+                write!(f, "cannot read {}: {err}", path.display())
+            }
+        }
+    }
+}
+
+/// Decides whether a path is excluded by the user's `[ignore].paths`.
+pub trait PathFilter: Sync {
+    fn is_ignored(&self, path: &Path, is_dir: bool) -> bool;
+}
+
+/// Collects every file to scan under `paths`, sorted by path.
+pub fn collect(paths: &[PathBuf], filter: &dyn PathFilter) -> Result<Vec<Candidate>, WalkError> {
+    let mut found = Vec::new();
+    let mut dirs = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| WalkError::Unreadable(path.clone(), e))?;
+        if meta.is_dir() {
+            dirs.push(path.clone());
+        } else if meta.is_file() && !filter.is_ignored(path, false) {
+            if let Some(kind) = classify_explicit(path) {
+                found.push(Candidate {
+                    path: path.clone(),
+                    kind,
+                });
+            }
+        }
+    }
+    if let Some((first, rest)) = dirs.split_first() {
+        found.extend(walk_dirs(first, rest, filter));
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+fn walk_dirs(first: &Path, rest: &[PathBuf], filter: &dyn PathFilter) -> Vec<Candidate> {
+    let mut builder = WalkBuilder::new(first);
+    for dir in rest {
+        builder.add(dir);
+    }
+    builder
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|entry| entry.file_name() != ".git");
+    let found = Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        let found = &found;
+        Box::new(move |entry| {
+            use ignore::WalkState;
+            let Ok(entry) = entry else {
+                return WalkState::Continue;
+            };
+            let Some(file_type) = entry.file_type() else {
+                return WalkState::Continue;
+            };
+            if filter.is_ignored(entry.path(), file_type.is_dir()) {
+                return if file_type.is_dir() {
+                    WalkState::Skip
+                } else {
+                    WalkState::Continue
+                };
+            }
+            if file_type.is_file() {
+                if let Some(kind) = classify(entry.path()) {
+                    let candidate = Candidate {
+                        path: entry.into_path(),
+                        kind,
+                    };
+                    found.lock().unwrap().push(candidate);
+                }
+            }
+            WalkState::Continue
+        })
+    });
+    found.into_inner().unwrap()
+}
+
+/// Classifies a file met during a walk, by its name alone.
+pub fn classify(path: &Path) -> Option<FileKind> {
+    let name = path.file_name()?.to_str()?;
+    is_dockerfile_name(name).then_some(FileKind::Dockerfile)
+}
+
+/// Classifies a file named on the command line: by name, then by content.
+fn classify_explicit(path: &Path) -> Option<FileKind> {
+    classify(path).or_else(|| sniff(path))
+}
+
+/// A file whose first instruction is `FROM` (or `ARG`, then `FROM`) is a Dockerfile.
+fn sniff(path: &Path) -> Option<FileKind> {
+    let text = std::fs::read(path).ok()?;
+    let text = String::from_utf8_lossy(&text[..text.len().min(64 * 1024)]).into_owned();
+    let first_instruction = text
+        .lines()
+        .map(|l| l.trim_start_matches('\u{feff}').trim())
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let keyword = first_instruction.split_whitespace().next()?;
+    (keyword.eq_ignore_ascii_case("FROM") || keyword.eq_ignore_ascii_case("ARG"))
+        .then_some(FileKind::Dockerfile)
+}
+
+/// `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `*.dockerfile`, `Containerfile*`.
+fn is_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".dockerignore") || lower.ends_with(".md") {
+        return false;
+    }
+    let stem_match = |stem: &str| {
+        lower
+            .strip_prefix(stem)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
+    stem_match("dockerfile") || lower.ends_with(".dockerfile") || name.starts_with("Containerfile")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dockerfile_names() {
+        for name in [
+            "Dockerfile",
+            "dockerfile",
+            "Dockerfile.dev",
+            "api.Dockerfile",
+            "api.dockerfile",
+            "Containerfile",
+            "Containerfile.build",
+        ] {
+            assert!(is_dockerfile_name(name), "{name}");
+        }
+        for name in [
+            "Dockerfile.dockerignore",
+            "Dockerfile.md",
+            "Dockerfiles",
+            "mydockerfile",
+            "README",
+            ".dockerignore",
+        ] {
+            assert!(!is_dockerfile_name(name), "{name}");
+        }
+    }
+}
