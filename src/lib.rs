@@ -6,3 +6,4 @@ pub mod config;
 pub mod rules;
 pub mod source;
 pub mod walk;
+pub mod extract;

@@ -1,0 +1,628 @@
+//! Extract stage, Dockerfiles: a scanner that follows BuildKit's parser (parser directives,
+//! escape character, line continuations, comment lines inside continuations, heredocs) and
+//! keeps the byte offset of every character, so references can be edited in place.
+//!
+//! References: `FROM`, `COPY --from=`, `RUN --mount=…,from=…`, the same under `ONBUILD`, the
+//! `# syntax=` directive, and global `ARG` defaults that a `FROM` expands.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Blocker, Extraction, Occurrence, ParseError, Part};
+use crate::reference::ImageRef;
+use crate::source::Span;
+
+pub fn extract(text: &str) -> Extraction {
+    let mut scanner = Scanner::new(text);
+    scanner.run();
+    scanner.finish()
+}
+
+/// An instruction's text after joining continuation lines, with each byte's offset in the file.
+struct Logical {
+    text: String,
+    offsets: Vec<usize>,
+}
+
+impl Logical {
+    fn push(&mut self, start: usize, segment: &str) {
+        self.text.push_str(segment);
+        self.offsets.extend(start..start + segment.len());
+    }
+
+    /// The file span of `range`, and whether the bytes are contiguous in the file.
+    fn span(&self, range: std::ops::Range<usize>) -> (Span, bool) {
+        if range.is_empty() {
+            let at = self.offsets.get(range.start).copied().unwrap_or_else(|| {
+                self.offsets.last().map_or(0, |&o| o + 1)
+            });
+            return (Span::new(at, at), true);
+        }
+        let start = self.offsets[range.start];
+        let last = self.offsets[range.end - 1];
+        (Span::new(start, last + 1), last - start == range.len() - 1)
+    }
+}
+
+/// A global `ARG` (declared before the first `FROM`) with a default value.
+struct ArgDefault {
+    value: String,
+    span: Span,
+    blocker: Option<Blocker>,
+}
+
+/// A `--from` value, resolved once every stage name is known.
+struct PendingFrom {
+    range: std::ops::Range<usize>,
+    logical: std::rc::Rc<Logical>,
+    statement: usize,
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    pos: usize,
+    escape: char,
+    seen_from: bool,
+    args: HashMap<String, ArgDefault>,
+    /// Stage names so far, lowercased (BuildKit compares them case-insensitively).
+    stages: HashSet<String>,
+    pending: Vec<PendingFrom>,
+    /// Variables read by instructions other than `FROM` and `ARG`.
+    vars_read_elsewhere: HashSet<String>,
+    /// For each occurrence edited through an `ARG`, the variable's name.
+    via_arg: Vec<(usize, String)>,
+    out: Extraction,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str) -> Scanner<'a> {
+        let pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        Scanner {
+            text,
+            pos,
+            escape: '\\',
+            seen_from: false,
+            args: HashMap::new(),
+            stages: HashSet::new(),
+            pending: Vec::new(),
+            vars_read_elsewhere: HashSet::new(),
+            via_arg: Vec::new(),
+            out: Extraction::default(),
+        }
+    }
+
+    /// The physical line at `at`: (content start, content end without `\r\n`, next line).
+    fn line_at(&self, at: usize) -> (usize, usize, usize) {
+        let rest = &self.text[at..];
+        let (end, next) = match rest.find('\n') {
+            Some(i) => (at + i, at + i + 1),
+            None => (self.text.len(), self.text.len()),
+        };
+        let end = if self.text[at..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        (at, end, next)
+    }
+
+    fn run(&mut self) {
+        self.parse_directives();
+        while self.pos < self.text.len() {
+            let (start, end, next) = self.line_at(self.pos);
+            let line = &self.text[start..end];
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                self.pos = next;
+                continue;
+            }
+            let statement = start + (line.len() - trimmed.len());
+            let logical = self.read_logical(statement);
+            self.instruction(logical, statement);
+        }
+    }
+
+    /// Parser directives: `# key=value` lines at the very top, until the first other line.
+    fn parse_directives(&mut self) {
+        let mut at = self.pos;
+        let mut seen = HashSet::new();
+        while at < self.text.len() {
+            let (start, end, next) = self.line_at(at);
+            let Some((key, value)) = directive(&self.text[start..end]) else {
+                return;
+            };
+            let key_lower = key.to_ascii_lowercase();
+            if !matches!(key_lower.as_str(), "syntax" | "escape" | "check") || !seen.insert(key_lower.clone()) {
+                return;
+            }
+            let value_start = start + value.as_ptr() as usize - self.text[start..end].as_ptr() as usize;
+            match key_lower.as_str() {
+                "escape" if value == "`" => self.escape = '`',
+                "syntax" => {
+                    if let Ok(image) = ImageRef::parse(value) {
+                        self.out.occurrences.push(Occurrence {
+                            image,
+                            text: value.to_owned(),
+                            parts: vec![(Part::Whole, Span::new(value_start, value_start + value.len()))],
+                            statement: start,
+                            blocker: None,
+                            shared: false,
+                        });
+                    }
+                }
+                _ => {}
+            }
+            at = next;
+        }
+    }
+
+    /// Joins the instruction starting at `statement` with its continuation lines, skipping
+    /// comment and empty lines inside the continuation, and moves past it.
+    fn read_logical(&mut self, statement: usize) -> Logical {
+        let mut logical = Logical {
+            text: String::new(),
+            offsets: Vec::new(),
+        };
+        let (_, mut end, mut next) = self.line_at(statement);
+        let mut start = statement;
+        loop {
+            let segment = self.text[start..end].trim_end_matches([' ', '\t']);
+            let Some(joined) = segment.strip_suffix(self.escape) else {
+                logical.push(start, &self.text[start..end]);
+                self.pos = next;
+                return logical;
+            };
+            logical.push(start, joined);
+            self.pos = next;
+            loop {
+                if self.pos >= self.text.len() {
+                    return logical;
+                }
+                let (s, e, n) = self.line_at(self.pos);
+                let t = self.text[s..e].trim_start();
+                if t.is_empty() || t.starts_with('#') {
+                    self.pos = n;
+                    continue;
+                }
+                (start, end, next) = (s, e, n);
+                break;
+            }
+        }
+    }
+
+    fn instruction(&mut self, logical: Logical, statement: usize) {
+        let words = words(&logical.text, self.escape);
+        let Some(first) = words.first() else {
+            return;
+        };
+        let keyword = logical.text[first.clone()].to_ascii_lowercase();
+        let logical = std::rc::Rc::new(logical);
+        self.dispatch(&keyword, &logical, &words[1..], statement);
+    }
+
+    fn dispatch(
+        &mut self,
+        keyword: &str,
+        logical: &std::rc::Rc<Logical>,
+        args: &[std::ops::Range<usize>],
+        statement: usize,
+    ) {
+        match keyword {
+            "from" => self.from(logical, args, statement),
+            "arg" => {
+                if !self.seen_from {
+                    self.global_args(logical, args);
+                }
+            }
+            "onbuild" => {
+                self.note_vars_read(&logical.text);
+                if let Some((inner, rest)) = args.split_first() {
+                    let keyword = logical.text[inner.clone()].to_ascii_lowercase();
+                    if keyword != "from" && keyword != "onbuild" {
+                        self.dispatch(&keyword, logical, rest, statement);
+                    }
+                }
+            }
+            _ => {
+                self.note_vars_read(&logical.text);
+                for word in args {
+                    let text = &logical.text[word.clone()];
+                    if keyword == "copy" {
+                        if let Some(value) = text.strip_prefix("--from=") {
+                            self.pending.push(PendingFrom {
+                                range: word.end - value.len()..word.end,
+                                logical: logical.clone(),
+                                statement,
+                            });
+                        }
+                    }
+                    if keyword == "run" {
+                        if let Some(value) = text.strip_prefix("--mount=") {
+                            self.mount_from(logical, word.end - value.len(), value, statement);
+                        }
+                    }
+                }
+                if matches!(keyword, "run" | "copy" | "add") {
+                    self.skip_heredocs(logical, args, statement);
+                }
+            }
+        }
+    }
+
+    fn from(&mut self, logical: &Logical, args: &[std::ops::Range<usize>], statement: usize) {
+        self.seen_from = true;
+        let mut rest = args
+            .iter()
+            .skip_while(|w| logical.text[(*w).clone()].starts_with("--"));
+        let Some(image) = rest.next() else {
+            self.out.errors.push(ParseError {
+                offset: statement,
+                message: "FROM requires an image".to_owned(),
+            });
+            return;
+        };
+        let raw = &logical.text[image.clone()];
+        let is_stage = self.stages.contains(&raw.to_ascii_lowercase());
+        if raw != "scratch" && !is_stage {
+            self.reference(logical, image.clone(), statement);
+        }
+        if let (Some(as_kw), Some(name)) = (rest.next(), rest.next()) {
+            if logical.text[as_kw.clone()].eq_ignore_ascii_case("as") {
+                self.stages
+                    .insert(logical.text[name.clone()].to_ascii_lowercase());
+            }
+        }
+    }
+
+    /// `ARG NAME=default …` before the first `FROM`.
+    fn global_args(&mut self, logical: &Logical, args: &[std::ops::Range<usize>]) {
+        for word in args {
+            let text = &logical.text[word.clone()];
+            let Some((name, value)) = text.split_once('=') else {
+                continue;
+            };
+            let value_start = word.start + name.len() + 1;
+            let (inner, quoted) = unquote(value);
+            let inner_start = value_start + usize::from(quoted);
+            let (span, contiguous) = logical.span(inner_start..inner_start + inner.len());
+            let blocker = if quoted && inner.contains(self.escape) {
+                Some(Blocker::Escapes)
+            } else if !contiguous {
+                Some(Blocker::LineContinuation)
+            } else {
+                None
+            };
+            if inner.contains('$') || inner.contains(['"', '\'']) {
+                self.args.remove(name);
+                continue;
+            }
+            self.args.insert(
+                name.to_owned(),
+                ArgDefault {
+                    value: inner.to_owned(),
+                    span,
+                    blocker,
+                },
+            );
+        }
+    }
+
+    /// `--mount=type=bind,from=image,…`: the `from` field.
+    fn mount_from(&mut self, logical: &std::rc::Rc<Logical>, start: usize, value: &str, statement: usize) {
+        let mut field_start = start;
+        for field in value.split(',') {
+            if let Some(image) = field.strip_prefix("from=") {
+                let begin = field_start + "from=".len();
+                self.pending.push(PendingFrom {
+                    range: begin..begin + image.len(),
+                    logical: logical.clone(),
+                    statement,
+                });
+            }
+            field_start += field.len() + 1;
+        }
+    }
+
+    /// Moves past the bodies of heredocs opened on this line (`<<EOF`, `<<-EOF`, `<<"EOF"`).
+    fn skip_heredocs(&mut self, logical: &Logical, args: &[std::ops::Range<usize>], statement: usize) {
+        for word in args {
+            let Some((name, strip_tabs)) = heredoc_name(&logical.text[word.clone()]) else {
+                continue;
+            };
+            let opened_at = logical.span(word.clone()).0.start;
+            loop {
+                if self.pos >= self.text.len() {
+                    self.out.errors.push(ParseError {
+                        offset: opened_at.max(statement),
+                        message: format!("heredoc <<{name} is never closed"),
+                    });
+                    return;
+                }
+                let (start, end, next) = self.line_at(self.pos);
+                self.pos = next;
+                let line = &self.text[start..end];
+                let line = if strip_tabs { line.trim_start_matches('\t') } else { line };
+                if line == name {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn note_vars_read(&mut self, text: &str) {
+        let mut rest = text;
+        while let Some(i) = rest.find('$') {
+            rest = &rest[i + 1..];
+            let body = rest.strip_prefix('{').unwrap_or(rest);
+            let len = body
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(body.len());
+            if len > 0 {
+                self.vars_read_elsewhere.insert(body[..len].to_owned());
+            }
+        }
+    }
+
+    /// Records the reference in `logical[range]`, resolving variables through global ARGs.
+    fn reference(&mut self, logical: &Logical, range: std::ops::Range<usize>, statement: usize) {
+        let raw = &logical.text[range.clone()];
+        let (inner, quoted) = unquote(raw);
+        let range = range.start + usize::from(quoted)..range.start + usize::from(quoted) + inner.len();
+        let raw = &logical.text[range.clone()];
+        let found = if raw.contains('$') {
+            self.with_variables(logical, range, statement)
+        } else {
+            ImageRef::parse(raw).ok().map(|image| {
+                let (span, contiguous) = logical.span(range.clone());
+                Occurrence {
+                    image,
+                    text: raw.to_owned(),
+                    parts: vec![(Part::Whole, span)],
+                    statement,
+                    blocker: (!contiguous).then_some(Blocker::LineContinuation),
+                    shared: false,
+                }
+            })
+        };
+        if let Some(occurrence) = found {
+            self.out.occurrences.push(occurrence);
+        }
+    }
+
+    fn with_variables(&mut self, logical: &Logical, range: std::ops::Range<usize>, statement: usize) -> Option<Occurrence> {
+        let raw = &logical.text[range.clone()];
+        let dollar = raw.find('$')?;
+        // A literal name with a variable tag: `golang:${GO_VERSION}-alpine`.
+        let prefix = &raw[..dollar];
+        let name_end = prefix
+            .rfind('/')
+            .map_or(0, |i| i + 1);
+        if let Some(sep) = prefix[name_end..].find([':', '@']) {
+            let name_len = name_end + sep;
+            if !raw[dollar..].contains('/') {
+                let image = ImageRef::parse(&raw[..name_len]).ok()?;
+                let (span, contiguous) = logical.span(range.start..range.start + name_len);
+                return Some(Occurrence {
+                    image,
+                    text: raw.to_owned(),
+                    parts: vec![(Part::Name, span)],
+                    statement,
+                    blocker: (!contiguous).then_some(Blocker::LineContinuation),
+                    shared: false,
+                });
+            }
+        }
+        if dollar == 0 {
+            let (var, var_len) = variable(raw)?;
+            let after = &raw[var_len..];
+            if after.is_empty() || (after.starts_with([':', '@']) && !after.contains('/')) {
+                return self.through_arg(logical, range.start, var, after.is_empty(), raw, statement);
+            }
+        }
+        // Anything else: report only when every variable has a default.
+        let expanded = self.expand(raw)?;
+        let image = ImageRef::parse(&expanded).ok()?;
+        Some(Occurrence {
+            image,
+            text: raw.to_owned(),
+            parts: vec![(Part::Whole, logical.span(range).0)],
+            statement,
+            blocker: Some(Blocker::Variables),
+            shared: false,
+        })
+    }
+
+    /// `${NAME}` (the whole reference) or `${NAME}:tag` (the name): the edit goes on the ARG
+    /// default; `${NAME:-default}` without an ARG default: on the inline default.
+    fn through_arg(
+        &mut self,
+        logical: &Logical,
+        start: usize,
+        var: Variable<'_>,
+        whole: bool,
+        raw: &str,
+        statement: usize,
+    ) -> Option<Occurrence> {
+        let part = if whole { Part::Whole } else { Part::Name };
+        if let Some(arg) = self.args.get(var.name).filter(|a| !a.value.is_empty()) {
+            let image = ImageRef::parse(&arg.value).ok()?;
+            if !whole && (image.tag.is_some() || image.digest.is_some()) {
+                return None;
+            }
+            self.via_arg
+                .push((self.out.occurrences.len(), var.name.to_owned()));
+            return Some(Occurrence {
+                image,
+                text: raw.to_owned(),
+                parts: vec![(part, arg.span)],
+                statement,
+                blocker: arg.blocker,
+                shared: false,
+            });
+        }
+        let (default, offset) = var.default?;
+        let image = ImageRef::parse(default).ok()?;
+        if !whole && (image.tag.is_some() || image.digest.is_some()) {
+            return None;
+        }
+        let (span, contiguous) = logical.span(start + offset..start + offset + default.len());
+        Some(Occurrence {
+            image,
+            text: raw.to_owned(),
+            parts: vec![(part, span)],
+            statement,
+            blocker: (!contiguous).then_some(Blocker::LineContinuation),
+            shared: false,
+        })
+    }
+
+    /// Expands `$NAME`, `${NAME}`, `${NAME:-x}`, `${NAME-x}` with global ARG defaults.
+    fn expand(&self, raw: &str) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = raw;
+        while let Some(i) = rest.find('$') {
+            out.push_str(&rest[..i]);
+            let (var, len) = variable(&rest[i..])?;
+            let value = match self.args.get(var.name) {
+                Some(arg) if !arg.value.is_empty() => arg.value.as_str(),
+                _ => var.default?.0,
+            };
+            out.push_str(value);
+            rest = &rest[i + len..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
+    fn finish(mut self) -> Extraction {
+        for pending in std::mem::take(&mut self.pending) {
+            let raw = &pending.logical.text[pending.range.clone()];
+            let is_stage = self.stages.contains(&raw.to_ascii_lowercase());
+            let is_index = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
+            if !is_stage && !is_index && raw != "scratch" {
+                self.reference(&pending.logical, pending.range.clone(), pending.statement);
+            }
+        }
+        for (index, name) in &self.via_arg {
+            if self.vars_read_elsewhere.contains(name) {
+                self.out.occurrences[*index].shared = true;
+            }
+        }
+        self.out
+    }
+}
+
+/// `# key=value` → (key, value), as BuildKit's directive pattern `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`.
+fn directive(line: &str) -> Option<(&str, &str)> {
+    let rest = line.strip_prefix('#')?.trim_start();
+    let key_len = rest
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    let key = &rest[..key_len];
+    if !key.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let value = rest[key_len..].trim_start().strip_prefix('=')?.trim();
+    (!value.is_empty()).then_some((key, value))
+}
+
+/// Splits an instruction into words at unquoted blanks.
+fn words(text: &str, escape: char) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut quote = None;
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some('"') if c == escape => {
+                chars.next();
+            }
+            Some(_) => {}
+            None if c == ' ' || c == '\t' => {
+                if let Some(s) = start.take() {
+                    out.push(s..i);
+                }
+                continue;
+            }
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == escape => {
+                chars.next();
+            }
+            None => {}
+        }
+        start.get_or_insert(i);
+    }
+    if let Some(s) = start {
+        out.push(s..text.len());
+    }
+    out
+}
+
+/// `"value"` or `'value'` → (value, true); anything else unchanged.
+fn unquote(value: &str) -> (&str, bool) {
+    for q in ['"', '\''] {
+        if value.len() >= 2 && value.starts_with(q) && value.ends_with(q) {
+            return (&value[1..value.len() - 1], true);
+        }
+    }
+    (value, false)
+}
+
+/// `<<EOF`, `<<-EOF`, `<<"EOF"`, `<<'EOF'` → (EOF, strip leading tabs). `<<<` is a here-string.
+fn heredoc_name(word: &str) -> Option<(&str, bool)> {
+    let rest = word.strip_prefix("<<")?;
+    let (rest, strip_tabs) = match rest.strip_prefix('-') {
+        Some(r) => (r, true),
+        None => (rest, false),
+    };
+    if rest.contains('<') {
+        return None;
+    }
+    let name = unquote(rest).0;
+    (!name.is_empty()).then_some((name, strip_tabs))
+}
+
+struct Variable<'a> {
+    name: &'a str,
+    /// The `:-` / `-` default and its byte offset in the expression's text.
+    default: Option<(&'a str, usize)>,
+}
+
+/// The variable expression at the start of `text` (`$NAME`, `${NAME}`, `${NAME:-x}`,
+/// `${NAME-x}`) and its length. Other modifiers are not resolved.
+fn variable(text: &str) -> Option<(Variable<'_>, usize)> {
+    let body = text.strip_prefix('$')?;
+    let ident_len = |s: &str| {
+        s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(s.len())
+    };
+    if let Some(braced) = body.strip_prefix('{') {
+        let close = braced.find('}')?;
+        let inner = &braced[..close];
+        let name_len = ident_len(inner);
+        let name = &inner[..name_len];
+        let modifier = &inner[name_len..];
+        let default = if let Some(d) = modifier.strip_prefix(":-") {
+            Some((d, 2 + name_len + 2))
+        } else if let Some(d) = modifier.strip_prefix('-') {
+            Some((d, 2 + name_len + 1))
+        } else if modifier.is_empty() {
+            None
+        } else {
+            return None;
+        };
+        (!name.is_empty()).then_some((Variable { name, default }, close + 3))
+    } else {
+        let len = ident_len(body);
+        (len > 0).then_some((
+            Variable {
+                name: &body[..len],
+                default: None,
+            },
+            len + 1,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;
