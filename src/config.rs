@@ -349,6 +349,16 @@ pub fn parse(text: &str, file: &Path, rules: &RuleSet) -> Result<Config, ConfigE
     Ok(config)
 }
 
+/// Parses a `from`/`to` pair as `[[map]]` does.
+pub fn parse_map(from: &str, to: &str) -> Result<(ImagePattern, Destination), String> {
+    let from = parse_pattern(from)?;
+    let to = parse_destination(to)?;
+    if from.wildcard != to.wildcard {
+        return Err("`from` and `to` must both end in `/*`, or neither".to_owned());
+    }
+    Ok((from, to))
+}
+
 fn missing_target() -> String {
     "[target] needs `template = \"…\"` or `preset = \"…\"`".to_owned()
 }

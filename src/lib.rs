@@ -1,9 +1,237 @@
-//! regmig: find and rewrite container image references (walk → read → extract → check →
-//! report | diff | write).
+//! regmig: find and rewrite container image references.
+//!
+//! [`run`] is the whole pipeline: walk → read → extract → check → (diff | write). Reporting is
+//! left to [`report`], which only formats what `run` returns.
 
-pub mod reference;
+pub mod check;
 pub mod config;
+pub mod diff;
+pub mod extract;
+pub mod fix;
+pub mod reference;
+pub mod report;
+pub mod rewrite;
 pub mod rules;
 pub mod source;
 pub mod walk;
-pub mod extract;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use check::{Checker, Finding};
+use config::{Config, ConfigError};
+use rewrite::Rewriter;
+use rules::{RuleSet, Severity, PARSE_ERROR};
+use source::{SourceFile, Span};
+use walk::{Candidate, FileKind, WalkError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Check,
+    Fix { write: bool, allow_unsafe: bool },
+}
+
+#[derive(Debug)]
+pub enum Error {
+    Config(ConfigError),
+    Walk(WalkError),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Config(e) => write!(f, "{e}"),
+            Error::Walk(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// What happened to a file under `fix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeStatus {
+    /// `fix` without `--write`: the diff is the output.
+    Previewed(String),
+    Written,
+    /// Not written, and why.
+    Refused(String),
+}
+
+#[derive(Debug)]
+pub struct Change {
+    /// Indices into the file's findings of the fixes applied (or that would be).
+    pub applied: Vec<usize>,
+    pub status: ChangeStatus,
+}
+
+/// One file with something to report.
+#[derive(Debug)]
+pub struct FileResult {
+    pub file: SourceFile,
+    pub kind: FileKind,
+    pub findings: Vec<Finding>,
+    pub change: Option<Change>,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Files with findings, sorted by path.
+    pub files: Vec<FileResult>,
+    pub files_scanned: usize,
+}
+
+impl Report {
+    pub fn findings(&self) -> impl Iterator<Item = (&FileResult, &Finding)> {
+        self.files
+            .iter()
+            .flat_map(|f| f.findings.iter().map(move |x| (f, x)))
+    }
+}
+
+/// Loads `--config FILE`, or the discovered `regmig.toml`, or the defaults.
+pub fn load_config(explicit: Option<&Path>, rules: &RuleSet) -> Result<Config, ConfigError> {
+    let file = match explicit {
+        Some(path) => Some(path.to_owned()),
+        None => config::discover(Path::new(".")),
+    };
+    match file {
+        Some(file) => config::load(&file, rules),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Runs the pipeline over `paths` (`.` when empty).
+pub fn run(paths: &[PathBuf], config: &Config, mode: Mode) -> Result<Report, Error> {
+    let rules = rules::builtin();
+    let rewriter = Rewriter::new(config, rules).map_err(Error::Config)?;
+    let checker = Checker {
+        config,
+        rules,
+        rewriter: &rewriter,
+    };
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let candidates = walk::collect(paths, config).map_err(Error::Walk)?;
+    let files: Vec<FileResult> = candidates
+        .par_iter()
+        .filter_map(|candidate| process(candidate, &checker, mode))
+        .collect();
+    Ok(Report {
+        files,
+        files_scanned: candidates.len(),
+    })
+}
+
+impl walk::PathFilter for Config {
+    fn is_ignored(&self, path: &Path, is_dir: bool) -> bool {
+        self.is_path_ignored(path, is_dir)
+    }
+}
+
+/// read → extract → check → (fix) for one file.
+fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<FileResult> {
+    let display = display_path(&candidate.path);
+    let text = match read(&candidate.path) {
+        Ok(read) => read,
+        Err(message) => return unreadable(candidate, display, message, checker),
+    };
+    let extraction = extract::extract(candidate.kind, &text);
+    let findings = checker.check(candidate.kind, &text, &extraction);
+    if findings.is_empty() {
+        return None;
+    }
+    let file = SourceFile {
+        path: candidate.path.clone(),
+        display,
+        text,
+    };
+    let change = match mode {
+        Mode::Check => None,
+        Mode::Fix {
+            write,
+            allow_unsafe,
+        } => fix_file(&file, candidate.kind, &findings, write, allow_unsafe),
+    };
+    Some(FileResult {
+        file,
+        kind: candidate.kind,
+        findings,
+        change,
+    })
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    source::decode(bytes).map_err(|offset| format!("invalid UTF-8 at byte {offset}"))
+}
+
+/// A file that cannot be read or decoded is a `parse-error` finding: it may hide references.
+fn unreadable(
+    candidate: &Candidate,
+    display: String,
+    message: String,
+    checker: &Checker<'_>,
+) -> Option<FileResult> {
+    let severity = match checker.config.level(PARSE_ERROR) {
+        Some(config::Level::Off) => return None,
+        Some(config::Level::On(severity)) => severity,
+        None => Severity::Error,
+    };
+    Some(FileResult {
+        file: SourceFile {
+            path: candidate.path.clone(),
+            display,
+            text: String::new(),
+        },
+        kind: candidate.kind,
+        findings: vec![Finding {
+            rule: PARSE_ERROR.to_owned(),
+            severity,
+            span: Span::new(0, 0),
+            image: String::new(),
+            canonical: String::new(),
+            message,
+            destination: None,
+            fix: None,
+            occurrence: None,
+        }],
+        change: None,
+    })
+}
+
+fn fix_file(
+    file: &SourceFile,
+    kind: FileKind,
+    findings: &[Finding],
+    write: bool,
+    allow_unsafe: bool,
+) -> Option<Change> {
+    let patched = fix::apply(&file.text, findings, allow_unsafe);
+    if patched.applied.is_empty() || patched.text == file.text {
+        return None;
+    }
+    let status = match fix::verify(kind, &file.text, &patched, findings) {
+        Err(reason) => ChangeStatus::Refused(format!("verification failed: {reason}")),
+        Ok(()) if !write => {
+            ChangeStatus::Previewed(diff::unified(&file.display, &file.text, &patched.text))
+        }
+        Ok(()) => match fix::write_atomic(&file.path, file.text.as_bytes(), &patched.text) {
+            Ok(()) => ChangeStatus::Written,
+            Err(e) => ChangeStatus::Refused(e.to_string()),
+        },
+    };
+    Some(Change {
+        applied: patched.applied,
+        status,
+    })
+}
+
+/// The path as reports show it: `/`-separated, without a leading `./`.
+pub fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let mut rest = text.as_str();
+    while let Some(stripped) = rest.strip_prefix("./") {
+        rest = stripped.trim_start_matches('/');
+    }
+    rest.to_owned()
+}

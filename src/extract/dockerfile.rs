@@ -450,9 +450,10 @@ impl<'a> Scanner<'a> {
             }
             self.via_arg
                 .push((self.out.occurrences.len(), var.name.to_owned()));
+            let text = format!("{}{}", arg.value, &raw[raw.len() - after_len(raw, whole)..]);
             return Some(Occurrence {
                 image,
-                text: raw.to_owned(),
+                text,
                 parts: vec![(part, arg.span)],
                 statement,
                 blocker: arg.blocker,
@@ -556,6 +557,15 @@ fn words(text: &str, escape: char) -> Vec<std::ops::Range<usize>> {
         out.push(s..text.len());
     }
     out
+}
+
+/// The length of what follows the leading variable in `raw` (`:1.22` in `${IMAGE}:1.22`).
+fn after_len(raw: &str, whole: bool) -> usize {
+    if whole {
+        0
+    } else {
+        variable(raw).map_or(0, |(_, len)| raw.len() - len)
+    }
 }
 
 /// `"value"` or `'value'` → (value, true); anything else unchanged.

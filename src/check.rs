@@ -1,0 +1,200 @@
+//! Check stage: occurrences × rules × suppressions → findings, sorted by offset.
+
+use crate::config::{Config, Level};
+use crate::extract::Extraction;
+use crate::reference::ImageRef;
+use crate::rewrite::{fix_for, Applicability, Fix, Rewriter};
+use crate::rules::{RuleSet, Severity, DOCKER_HUB, PARSE_ERROR};
+use crate::source::{LineIndex, Span};
+use crate::walk::FileKind;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub span: Span,
+    /// The reference as written (empty for parse errors).
+    pub image: String,
+    /// The fully qualified source (`docker.io/library/nginx:1.25`).
+    pub canonical: String,
+    pub message: String,
+    pub destination: Option<ImageRef>,
+    pub fix: Option<Fix>,
+    /// Index of the occurrence in the extraction, for verification after fixing.
+    pub occurrence: Option<usize>,
+}
+
+impl Finding {
+    pub fn is_fixable(&self, allow_unsafe: bool) -> bool {
+        self.fix.as_ref().is_some_and(|f| match f.applicability {
+            Applicability::Safe => true,
+            Applicability::Unsafe => allow_unsafe,
+            Applicability::DisplayOnly => false,
+        })
+    }
+}
+
+/// Everything the check stage needs besides the file.
+pub struct Checker<'a> {
+    pub config: &'a Config,
+    pub rules: &'a RuleSet,
+    pub rewriter: &'a Rewriter<'a>,
+}
+
+impl Checker<'_> {
+    /// The findings for one extracted file, sorted by offset.
+    pub fn check(&self, kind: FileKind, text: &str, extraction: &Extraction) -> Vec<Finding> {
+        let lines = Suppressions::new(kind, text);
+        let mut findings = Vec::new();
+        for error in &extraction.errors {
+            if let Some(severity) = self.severity(PARSE_ERROR) {
+                findings.push(Finding {
+                    rule: PARSE_ERROR.to_owned(),
+                    severity,
+                    span: Span::new(error.offset, error.offset),
+                    image: String::new(),
+                    canonical: String::new(),
+                    message: error.message.clone(),
+                    destination: None,
+                    fix: None,
+                    occurrence: None,
+                });
+            }
+        }
+        for (index, occurrence) in extraction.occurrences.iter().enumerate() {
+            let Some(verdict) = self.rewriter.verdict(&occurrence.image) else {
+                continue;
+            };
+            let Some(severity) = self.severity(&verdict.rule) else {
+                continue;
+            };
+            let span = occurrence.location();
+            if lines.suppressed(&verdict.rule, &[occurrence.statement, span.start]) {
+                continue;
+            }
+            let fix = verdict
+                .destination
+                .as_ref()
+                .map(|d| fix_for(occurrence, d));
+            findings.push(Finding {
+                message: message(&verdict.rule, &occurrence.text, &occurrence.image, fix.as_ref()),
+                rule: verdict.rule,
+                severity,
+                span,
+                image: occurrence.text.clone(),
+                canonical: occurrence.image.canonical(),
+                destination: verdict.destination,
+                fix,
+                occurrence: Some(index),
+            });
+        }
+        findings.sort_by_key(|f| (f.span.start, f.span.end));
+        findings
+    }
+
+    /// The configured severity, or the rule's own; `None` when the rule is off.
+    fn severity(&self, rule: &str) -> Option<Severity> {
+        match self.config.level(rule) {
+            Some(Level::Off) => None,
+            Some(Level::On(severity)) => Some(severity),
+            None => Some(self.rules.rule(rule).map_or(Severity::Error, |r| r.severity)),
+        }
+    }
+}
+
+fn message(rule: &str, text: &str, image: &ImageRef, fix: Option<&Fix>) -> String {
+    let what = match rule {
+        DOCKER_HUB => format!("`{text}` is pulled from Docker Hub"),
+        "legacy-k8s-registry" => format!("`{text}` is on the frozen registry {}", image.domain()),
+        _ => format!("`{text}` is mapped to another registry by regmig.toml"),
+    };
+    match fix {
+        None => format!(
+            "{what} (no destination: set [target] or add a [[map]] in regmig.toml, or ignore it)"
+        ),
+        Some(fix) => match (&fix.note, fix.applicability) {
+            (Some(note), Applicability::DisplayOnly) => format!(
+                "{what}; use `{}` (edit by hand: {note})",
+                fix.replacement
+            ),
+            (Some(note), _) => format!("{what}; use `{}` (unsafe fix: {note})", fix.replacement),
+            (None, _) => format!("{what}; use `{}`", fix.replacement),
+        },
+    }
+}
+
+/// `# regmig: ignore` and `# regmig: ignore[rule, …]` comments.
+struct Suppressions<'a> {
+    kind: FileKind,
+    lines: LineIndex<'a>,
+    any: bool,
+}
+
+impl<'a> Suppressions<'a> {
+    fn new(kind: FileKind, text: &'a str) -> Suppressions<'a> {
+        Suppressions {
+            kind,
+            any: text.contains("regmig:"),
+            lines: LineIndex::new(text),
+        }
+    }
+
+    /// Whether a comment on the line above any of `offsets` silences `rule`.
+    fn suppressed(&self, rule: &str, offsets: &[usize]) -> bool {
+        if !self.any {
+            return false;
+        }
+        offsets.iter().any(|&offset| {
+            let line = self.lines.position(offset).line;
+            let above = line
+                .checked_sub(1)
+                .and_then(|l| self.lines.line_text(l))
+                .is_some_and(|t| comment_suppresses(t.trim_start(), rule));
+            // In a Dockerfile `#` starts a comment only at the start of a line.
+            let same = self.kind != FileKind::Dockerfile
+                && self.lines.line_text(line).is_some_and(|t| {
+                    t.find(" #").is_some_and(|i| comment_suppresses(&t[i + 1..], rule))
+                });
+            above || same
+        })
+    }
+}
+
+fn comment_suppresses(comment: &str, rule: &str) -> bool {
+    let Some(body) = comment.strip_prefix('#') else {
+        return false;
+    };
+    let body = body.trim_start();
+    let Some(rest) = body
+        .strip_prefix("regmig:")
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix("ignore"))
+    else {
+        return false;
+    };
+    match rest.strip_prefix('[') {
+        Some(list) => list
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .split(',')
+            .any(|id| id.trim() == rule),
+        None => rest.is_empty() || rest.starts_with(char::is_whitespace),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::comment_suppresses;
+
+    #[test]
+    fn suppression_comments() {
+        assert!(comment_suppresses("# regmig: ignore", "docker-hub"));
+        assert!(comment_suppresses("#regmig:ignore because", "docker-hub"));
+        assert!(comment_suppresses("# regmig: ignore[docker-hub]", "docker-hub"));
+        assert!(comment_suppresses("# regmig: ignore[a, docker-hub]", "docker-hub"));
+        assert!(!comment_suppresses("# regmig: ignore[parse-error]", "docker-hub"));
+        assert!(!comment_suppresses("# regmig: ignored", "docker-hub"));
+        assert!(!comment_suppresses("RUN echo # regmig: ignore", "docker-hub"));
+    }
+}

@@ -1,0 +1,61 @@
+//! Command-line definitions (clap). Help, and later completions and the man page, come from here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "regmig",
+    version,
+    about = "Find Docker Hub image references and rewrite them to your registry, byte-exactly",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Report every image reference a rule flags (exit 1 if any is an error)
+    Check {
+        #[command(flatten)]
+        common: Common,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+    },
+    /// Preview the rewrites as a unified diff, or apply them with --write
+    Fix {
+        #[command(flatten)]
+        common: Common,
+        /// Write the changes to the files (atomically) instead of printing a diff
+        #[arg(long)]
+        write: bool,
+        /// Also apply fixes marked unsafe (for example an ARG default read elsewhere too)
+        #[arg(long = "unsafe")]
+        allow_unsafe: bool,
+    },
+    /// List the rules, or explain one
+    Rules {
+        /// A rule id, such as docker-hub
+        rule: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct Common {
+    /// Files or directories to scan (default: the current directory)
+    pub paths: Vec<PathBuf>,
+    /// Use this config file instead of the discovered regmig.toml
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckFormat {
+    Human,
+    Concise,
+    Json,
+}

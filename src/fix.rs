@@ -1,0 +1,140 @@
+//! Fix stage: splice non-overlapping edits into the original bytes, re-extract to verify that
+//! only the intended references changed, and write atomically.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::check::Finding;
+use crate::extract::{extract, Part};
+use crate::rewrite::Edit;
+use crate::walk::FileKind;
+
+/// The result of applying a file's fixes in memory.
+#[derive(Debug)]
+pub struct Patched {
+    pub text: String,
+    /// Indices (into the findings) of the fixes applied.
+    pub applied: Vec<usize>,
+}
+
+/// Applies every fixable finding's edits, in order, skipping a fix that overlaps one already
+/// taken (an identical edit counts as taken).
+pub fn apply(text: &str, findings: &[Finding], allow_unsafe: bool) -> Patched {
+    let mut order: Vec<usize> = (0..findings.len())
+        .filter(|&i| findings[i].is_fixable(allow_unsafe))
+        .collect();
+    order.sort_by_key(|&i| findings[i].fix.as_ref().map(|f| f.edits[0].span));
+    let mut taken: Vec<&Edit> = Vec::new();
+    let mut applied = Vec::new();
+    for i in order {
+        let edits = &findings[i].fix.as_ref().expect("fixable").edits;
+        let duplicate = edits.iter().all(|e| taken.contains(&e));
+        let overlaps = edits
+            .iter()
+            .any(|e| taken.iter().any(|t| t.span.overlaps(&e.span)));
+        if duplicate {
+            applied.push(i);
+        } else if !overlaps {
+            taken.extend(edits);
+            applied.push(i);
+        }
+    }
+    taken.sort_by_key(|e| e.span);
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut cursor = 0;
+    for edit in taken {
+        out.push_str(&text[cursor..edit.span.start]);
+        out.push_str(&edit.content);
+        cursor = edit.span.end;
+    }
+    out.push_str(&text[cursor..]);
+    applied.sort_unstable();
+    Patched { text: out, applied }
+}
+
+/// Re-extracts the patched text and checks that every reference is where it was, that the
+/// fixed ones now read as their destinations and that nothing else changed.
+pub fn verify(
+    kind: FileKind,
+    before: &str,
+    after: &Patched,
+    findings: &[Finding],
+) -> Result<(), String> {
+    let old = extract(kind, before);
+    let new = extract(kind, &after.text);
+    if new.errors.len() > old.errors.len() {
+        return Err(format!(
+            "the edited file no longer parses: {}",
+            new.errors[0].message
+        ));
+    }
+    if new.occurrences.len() != old.occurrences.len() {
+        return Err(format!(
+            "the edited file holds {} references instead of {}",
+            new.occurrences.len(),
+            old.occurrences.len()
+        ));
+    }
+    let mut expected: Vec<String> = old.occurrences.iter().map(|o| o.image.canonical()).collect();
+    for &i in &after.applied {
+        let finding = &findings[i];
+        let (Some(index), Some(destination)) = (finding.occurrence, &finding.destination) else {
+            continue;
+        };
+        expected[index] = match old.occurrences[index].parts[0].0 {
+            Part::Whole => destination.canonical(),
+            Part::Name => destination.canonical_name(),
+        };
+    }
+    for (want, got) in expected.iter().zip(&new.occurrences) {
+        if *want != got.image.canonical() {
+            return Err(format!(
+                "expected `{want}` after editing, found `{}`",
+                got.image.canonical()
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug)]
+pub enum WriteError {
+    /// The file changed on disk since it was read.
+    Changed,
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::Changed => f.write_str("the file changed on disk since it was read"),
+            WriteError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<std::io::Error> for WriteError {
+    fn from(e: std::io::Error) -> WriteError {
+        WriteError::Io(e)
+    }
+}
+
+/// Replaces the file at `path` (following a symlink to its target) with `new`, atomically and
+/// keeping its permissions, if it still holds `original`.
+pub fn write_atomic(path: &Path, original: &[u8], new: &str) -> Result<(), WriteError> {
+    let target = std::fs::canonicalize(path)?;
+    let metadata = std::fs::metadata(&target)?;
+    if std::fs::read(&target)? != original {
+        return Err(WriteError::Changed);
+    }
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".regmig-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    temp.write_all(new.as_bytes())?;
+    temp.as_file().set_permissions(metadata.permissions())?;
+    temp.as_file().sync_all()?;
+    temp.persist(&target).map_err(|e| WriteError::Io(e.error))?;
+    Ok(())
+}

@@ -1,0 +1,21 @@
+//! Report format `concise`: `path:line:col: rule: message`, one line per finding.
+
+use std::io::{self, Write};
+
+use crate::source::LineIndex;
+use crate::Report;
+
+pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    for file in &report.files {
+        let index = LineIndex::new(&file.file.text);
+        for finding in &file.findings {
+            let at = index.position(finding.span.start);
+            writeln!(
+                out,
+                "{}:{}:{}: {}: {}",
+                file.file.display, at.line, at.column, finding.rule, finding.message
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! Report format `human`: source snippets with labels, rendered by miette.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
+
+use crate::check::Finding;
+use crate::rules::Severity;
+use crate::Report;
+
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    source: &'a NamedSource<String>,
+}
+
+impl fmt::Debug for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.finding.rule))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.finding.span;
+        let label = match &self.finding.fix {
+            Some(fix) => format!("→ {}", fix.replacement),
+            None if self.finding.image.is_empty() => "here".to_owned(),
+            None => "no destination configured".to_owned(),
+        };
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some(label),
+            span.start,
+            span.len(),
+        ))))
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        let fix = self.finding.fix.as_ref()?;
+        Some(Box::new(match &fix.note {
+            None => "fixable with `regmig fix --write`".to_owned(),
+            Some(note) => format!("{} fix: {note}", fix.applicability.as_str()),
+        }))
+    }
+}
+
+pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()> {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_links(false);
+    for file in &report.files {
+        let source = NamedSource::new(&file.file.display, file.file.text.clone());
+        for finding in &file.findings {
+            let diagnostic = FindingDiagnostic {
+                finding,
+                source: &source,
+            };
+            let mut rendered = String::new();
+            handler
+                .render_report(&mut rendered, &diagnostic)
+                .map_err(io::Error::other)?;
+            writeln!(out, "{rendered}")?;
+        }
+    }
+    Ok(())
+}

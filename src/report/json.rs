@@ -1,0 +1,105 @@
+//! Report format `json`: one object, `{"version": 1, "findings": […], "summary": {…}}`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::positions;
+use crate::source::LineIndex;
+use crate::Report;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    findings: Vec<JsonFinding<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    path: &'a str,
+    kind: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    byte_start: usize,
+    byte_end: usize,
+    image: &'a str,
+    canonical: &'a str,
+    message: &'a str,
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    replacement: &'a str,
+    applicability: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    byte_start: usize,
+    byte_end: usize,
+    content: &'a str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files_scanned: usize,
+    findings: usize,
+    fixable: usize,
+}
+
+pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let mut findings = Vec::new();
+    for file in &report.files {
+        let index = LineIndex::new(&file.file.text);
+        for f in &file.findings {
+            let (start, end) = positions(&index, f.span);
+            findings.push(JsonFinding {
+                rule: &f.rule,
+                severity: f.severity.as_str(),
+                path: &file.file.display,
+                kind: file.kind.as_str(),
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+                byte_start: f.span.start,
+                byte_end: f.span.end,
+                image: &f.image,
+                canonical: &f.canonical,
+                message: &f.message,
+                fix: f.fix.as_ref().map(|fix| JsonFix {
+                    replacement: &fix.replacement,
+                    applicability: fix.applicability.as_str(),
+                    edits: fix
+                        .edits
+                        .iter()
+                        .map(|e| JsonEdit {
+                            byte_start: e.span.start,
+                            byte_end: e.span.end,
+                            content: &e.content,
+                        })
+                        .collect(),
+                }),
+            });
+        }
+    }
+    let counts = super::counts(report, false);
+    let document = Document {
+        version: 1,
+        findings,
+        summary: Summary {
+            files_scanned: report.files_scanned,
+            findings: counts.findings,
+            fixable: counts.fixable,
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}

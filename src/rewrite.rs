@@ -1,0 +1,202 @@
+//! Rewrite stage: decides which rule reports a reference and where it should go (`[[map]]`,
+//! then `[target]`, then a rule's built-in rewrite), and turns that into a [`Fix`] of byte
+//! edits. Loading checks the idempotence invariant: no destination is rewritten again.
+
+use crate::config::{Config, ConfigError, Destination, ImagePattern, Origin};
+use crate::extract::{Occurrence, Part};
+use crate::reference::ImageRef;
+use crate::rules::{RuleSet, DOCKER_HUB, MAPPED_IMAGE};
+use crate::source::Span;
+
+/// Replace the bytes of `span` with `content`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Edit {
+    pub span: Span,
+    pub content: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applicability {
+    /// Applied by `fix --write`.
+    Safe,
+    /// Applied by `fix --write --unsafe`: correct for this reference, but it changes more.
+    Unsafe,
+    /// Shown, never applied.
+    DisplayOnly,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::DisplayOnly => "display-only",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// The new text of the reference.
+    pub replacement: String,
+    pub applicability: Applicability,
+    /// Why the fix is not safe, when it is not.
+    pub note: Option<String>,
+    pub edits: Vec<Edit>,
+}
+
+/// What a rule says about one reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub rule: String,
+    /// Where the image should go, if anywhere.
+    pub destination: Option<ImageRef>,
+}
+
+/// The compiled rewrite policy: the user's config plus the rules' built-in rewrites.
+pub struct Rewriter<'a> {
+    config: &'a Config,
+    builtins: Vec<(String, ImagePattern, Destination)>,
+}
+
+impl<'a> Rewriter<'a> {
+    pub fn new(config: &'a Config, rules: &RuleSet) -> Result<Rewriter<'a>, ConfigError> {
+        let mut builtins = Vec::new();
+        for rule in &rules.rules {
+            if let Some(rewrite) = &rule.rewrite {
+                let (from, to) = crate::config::parse_map(&rewrite.from, &rewrite.to)
+                    .unwrap_or_else(|e| panic!("rule {}: built-in rewrite invalid: {e}", rule.id));
+                builtins.push((rule.id.clone(), from, to));
+            }
+        }
+        let rewriter = Rewriter { config, builtins };
+        rewriter.check_idempotent()?;
+        Ok(rewriter)
+    }
+
+    /// The rule that reports `image` and its destination; `None` when nothing reports it.
+    pub fn verdict(&self, image: &ImageRef) -> Option<Verdict> {
+        if self.config.is_image_ignored(image) {
+            return None;
+        }
+        let hub_rule = || {
+            if image.is_docker_hub() {
+                DOCKER_HUB
+            } else {
+                MAPPED_IMAGE
+            }
+        };
+        if let Some(destination) = self.user_map(image) {
+            return Some(Verdict {
+                rule: hub_rule().to_owned(),
+                destination,
+            });
+        }
+        if image.is_docker_hub() {
+            let destination = self.config.target.as_ref().and_then(|t| t.template.apply(image));
+            return Some(Verdict {
+                rule: DOCKER_HUB.to_owned(),
+                destination,
+            });
+        }
+        let repository = image.repository();
+        for (rule, from, to) in &self.builtins {
+            if let Some(rest) = from.matches(image, &repository) {
+                // The user's maps apply to the built-in destination too, so a second run
+                // finds nothing more to do.
+                let destination = to
+                    .apply(image, rest)
+                    .map(|d| self.user_map(&d).flatten().unwrap_or(d));
+                return Some(Verdict {
+                    rule: rule.clone(),
+                    destination,
+                });
+            }
+        }
+        None
+    }
+
+    /// `Some(destination)` when a `[[map]]` entry matches (the destination is `None` only if
+    /// the result is not a valid reference).
+    fn user_map(&self, image: &ImageRef) -> Option<Option<ImageRef>> {
+        let repository = image.repository();
+        self.config.maps.iter().find_map(|entry| {
+            entry
+                .from
+                .matches(image, &repository)
+                .map(|rest| entry.to.apply(image, rest))
+        })
+    }
+
+    /// Every destination must be final: not reported again by any rule.
+    fn check_idempotent(&self) -> Result<(), ConfigError> {
+        let file = self.config.file.clone().unwrap_or_default();
+        let fail = |origin: Origin, destination: &ImageRef, ignore: String| ConfigError {
+            file: file.clone(),
+            line: origin.line,
+            column: origin.column,
+            message: format!(
+                "destination `{destination}` would itself be reported and rewritten again; \
+                 add \"{ignore}\" to [ignore].images if it is meant to stay"
+            ),
+        };
+        for entry in &self.config.maps {
+            let sample = ImageRef::parse(&entry.to.written.replace('*', "sample"))
+                .expect("validated at load");
+            if self.verdict(&sample).is_some() {
+                let ignore = if entry.to.written.contains('*') {
+                    entry.to.written.clone()
+                } else {
+                    sample.name()
+                };
+                return Err(fail(entry.origin, &sample, ignore));
+            }
+        }
+        if let Some(target) = &self.config.target {
+            for sample in ["nginx", "bitnami/redis"] {
+                let rendered = target
+                    .template
+                    .apply(&ImageRef::parse(sample).expect("valid sample"))
+                    .expect("validated at load");
+                if self.verdict(&rendered).is_some() {
+                    let literal = target.template.written.split('{').next().unwrap_or("");
+                    return Err(fail(target.origin, &rendered, format!("{literal}*")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The fix that moves `occurrence` to `destination`.
+pub fn fix_for(occurrence: &Occurrence, destination: &ImageRef) -> Fix {
+    let (part, span) = occurrence.parts[0];
+    let replacement = match part {
+        Part::Whole => destination.render(),
+        Part::Name => destination.name(),
+    };
+    let (applicability, note) = if let Some(blocker) = occurrence.blocker {
+        (Applicability::DisplayOnly, Some(blocker.reason().to_owned()))
+    } else if part == Part::Name && destination.tag != occurrence.image.tag {
+        (
+            Applicability::DisplayOnly,
+            Some("the destination sets a tag, but the tag here is a variable".to_owned()),
+        )
+    } else if occurrence.shared {
+        (
+            Applicability::Unsafe,
+            Some("the edited ARG is also read by other instructions".to_owned()),
+        )
+    } else {
+        (Applicability::Safe, None)
+    };
+    Fix {
+        edits: vec![Edit {
+            span,
+            content: replacement.clone(),
+        }],
+        replacement,
+        applicability,
+        note,
+    }
+}
