@@ -171,13 +171,14 @@ impl<'a> Rewriter<'a> {
 /// The fix that moves `occurrence` to `destination`.
 pub fn fix_for(occurrence: &Occurrence, destination: &ImageRef) -> Fix {
     let (part, span) = occurrence.parts[0];
+    let tag_lost = part == Part::Name && destination.tag != occurrence.image.tag;
     let replacement = match part {
-        Part::Whole => destination.render(),
-        Part::Name => destination.name(),
+        Part::Name if !tag_lost => destination.name(),
+        _ => destination.render(),
     };
     let (applicability, note) = if let Some(blocker) = occurrence.blocker {
         (Applicability::DisplayOnly, Some(blocker.reason().to_owned()))
-    } else if part == Part::Name && destination.tag != occurrence.image.tag {
+    } else if tag_lost {
         (
             Applicability::DisplayOnly,
             Some("the destination sets a tag, but the tag here is a variable".to_owned()),

@@ -1,0 +1,126 @@
+//! Helpers shared by the integration tests: running the binary, copying and reading trees.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the regmig binary in `dir` with `args`.
+pub fn regmig(dir: &Path, args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_regmig"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run regmig");
+    Output {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Copies the files under `from` into `to`, keeping permissions.
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        let file_type = entry.file_type().unwrap();
+        if file_type.is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else if file_type.is_file() {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir`, as (relative `/` path, bytes), sorted.
+pub fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    if dir.is_dir() {
+        collect(dir, dir, &mut out);
+    }
+    out.sort();
+    out
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(root, &path, out);
+        } else {
+            let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            out.push((rel, fs::read(&path).unwrap()));
+        }
+    }
+}
+
+/// Names the files that differ between two trees, with both contents for small text files.
+pub fn describe_tree_diff(expected: &[(String, Vec<u8>)], actual: &[(String, Vec<u8>)]) -> String {
+    let mut out = String::new();
+    for (path, bytes) in expected {
+        match actual.iter().find(|(p, _)| p == path) {
+            None => out.push_str(&format!("missing: {path}\n")),
+            Some((_, got)) if got != bytes => out.push_str(&format!(
+                "differs: {path}\n--- expected\n{}\n--- actual\n{}\n",
+                String::from_utf8_lossy(bytes).escape_debug(),
+                String::from_utf8_lossy(got).escape_debug()
+            )),
+            Some(_) => {}
+        }
+    }
+    for (path, _) in actual {
+        if !expected.iter().any(|(p, _)| p == path) {
+            out.push_str(&format!("unexpected: {path}\n"));
+        }
+    }
+    out
+}
+
+/// The number of findings whose fix `fix --write` would apply, from `check --format json`.
+pub fn fixable_in_json(json: &str, allow_unsafe: bool) -> usize {
+    let value: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
+    value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| match f["fix"]["applicability"].as_str() {
+            Some("safe") => true,
+            Some("unsafe") => allow_unsafe,
+            _ => false,
+        })
+        .count()
+}
+
+/// Applies `diff` in `dir` with `git apply`, which must accept it.
+pub fn git_apply(dir: &Path, diff: &str) -> Result<(), String> {
+    if diff.is_empty() {
+        return Ok(());
+    }
+    let patch = dir.join(".git").join("regmig.patch");
+    fs::create_dir_all(dir.join(".git")).unwrap();
+    fs::write(&patch, diff).unwrap();
+    let output = Command::new("git")
+        .args(["apply", "--unsafe-paths", "--whitespace=nowarn", "-p1"])
+        .arg(&patch)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "git apply refused the diff: {}\n{diff}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
