@@ -260,9 +260,7 @@ impl<'a> Scanner<'a> {
             });
             return;
         };
-        let raw = &logical.text[image.clone()];
-        let is_stage = self.stages.contains(&raw.to_ascii_lowercase());
-        if raw != "scratch" && !is_stage {
+        if !self.names_stage(&logical.text[image.clone()]) {
             self.reference(logical, image.clone(), statement);
         }
         if let (Some(as_kw), Some(name)) = (rest.next(), rest.next()) {
@@ -476,6 +474,19 @@ impl<'a> Scanner<'a> {
         })
     }
 
+    /// `scratch` or a stage name, written out or through a global ARG (`FROM ${GO_SRC}` with
+    /// `ARG GO_SRC=go-builder`). Stage names compare case-insensitively.
+    fn names_stage(&self, raw: &str) -> bool {
+        let expanded = if raw.contains('$') {
+            self.expand(raw)
+        } else {
+            Some(raw.to_owned())
+        };
+        expanded.is_some_and(|name| {
+            name == "scratch" || self.stages.contains(&name.to_ascii_lowercase())
+        })
+    }
+
     /// Expands `$NAME`, `${NAME}`, `${NAME:-x}`, `${NAME-x}` with global ARG defaults.
     fn expand(&self, raw: &str) -> Option<String> {
         let mut out = String::new();
@@ -497,9 +508,8 @@ impl<'a> Scanner<'a> {
     fn finish(mut self) -> Extraction {
         for pending in std::mem::take(&mut self.pending) {
             let raw = &pending.logical.text[pending.range.clone()];
-            let is_stage = self.stages.contains(&raw.to_ascii_lowercase());
             let is_index = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
-            if !is_stage && !is_index && raw != "scratch" {
+            if !is_index && !self.names_stage(raw) {
                 self.reference(&pending.logical, pending.range.clone(), pending.statement);
             }
         }
