@@ -72,12 +72,14 @@ impl Checker<'_> {
             if lines.suppressed(&verdict.rule, &[occurrence.statement, span.start]) {
                 continue;
             }
-            let fix = verdict
-                .destination
-                .as_ref()
-                .map(|d| fix_for(occurrence, d));
+            let fix = verdict.destination.as_ref().map(|d| fix_for(occurrence, d));
             findings.push(Finding {
-                message: message(&verdict.rule, &occurrence.text, &occurrence.image, fix.as_ref()),
+                message: message(
+                    &verdict.rule,
+                    &occurrence.text,
+                    &occurrence.image,
+                    fix.as_ref(),
+                ),
                 rule: verdict.rule,
                 severity,
                 span,
@@ -97,7 +99,11 @@ impl Checker<'_> {
         match self.config.level(rule) {
             Some(Level::Off) => None,
             Some(Level::On(severity)) => Some(severity),
-            None => Some(self.rules.rule(rule).map_or(Severity::Error, |r| r.severity)),
+            None => Some(
+                self.rules
+                    .rule(rule)
+                    .map_or(Severity::Error, |r| r.severity),
+            ),
         }
     }
 }
@@ -113,10 +119,9 @@ fn message(rule: &str, text: &str, image: &ImageRef, fix: Option<&Fix>) -> Strin
             "{what} (no destination: set [target] or add a [[map]] in regmig.toml, or ignore it)"
         ),
         Some(fix) => match (&fix.note, fix.applicability) {
-            (Some(note), Applicability::DisplayOnly) => format!(
-                "{what}; use `{}` (edit by hand: {note})",
-                fix.replacement
-            ),
+            (Some(note), Applicability::DisplayOnly) => {
+                format!("{what}; use `{}` (edit by hand: {note})", fix.replacement)
+            }
             (Some(note), _) => format!("{what}; use `{}` (unsafe fix: {note})", fix.replacement),
             (None, _) => format!("{what}; use `{}`", fix.replacement),
         },
@@ -153,7 +158,8 @@ impl<'a> Suppressions<'a> {
             // In a Dockerfile `#` starts a comment only at the start of a line.
             let same = self.kind != FileKind::Dockerfile
                 && self.lines.line_text(line).is_some_and(|t| {
-                    t.find(" #").is_some_and(|i| comment_suppresses(&t[i + 1..], rule))
+                    t.find(" #")
+                        .is_some_and(|i| comment_suppresses(&t[i + 1..], rule))
                 });
             above || same
         })
@@ -191,10 +197,22 @@ mod tests {
     fn suppression_comments() {
         assert!(comment_suppresses("# regmig: ignore", "docker-hub"));
         assert!(comment_suppresses("#regmig:ignore because", "docker-hub"));
-        assert!(comment_suppresses("# regmig: ignore[docker-hub]", "docker-hub"));
-        assert!(comment_suppresses("# regmig: ignore[a, docker-hub]", "docker-hub"));
-        assert!(!comment_suppresses("# regmig: ignore[parse-error]", "docker-hub"));
+        assert!(comment_suppresses(
+            "# regmig: ignore[docker-hub]",
+            "docker-hub"
+        ));
+        assert!(comment_suppresses(
+            "# regmig: ignore[a, docker-hub]",
+            "docker-hub"
+        ));
+        assert!(!comment_suppresses(
+            "# regmig: ignore[parse-error]",
+            "docker-hub"
+        ));
         assert!(!comment_suppresses("# regmig: ignored", "docker-hub"));
-        assert!(!comment_suppresses("RUN echo # regmig: ignore", "docker-hub"));
+        assert!(!comment_suppresses(
+            "RUN echo # regmig: ignore",
+            "docker-hub"
+        ));
     }
 }

@@ -495,7 +495,10 @@ pub fn parse_template(text: &str, params: &BTreeMap<String, String>) -> Result<T
     if !literal.is_empty() {
         segments.push(Segment::Literal(literal));
     }
-    if !segments.iter().any(|s| *s != Segment::Namespace && !matches!(s, Segment::Literal(_))) {
+    if !segments
+        .iter()
+        .any(|s| *s != Segment::Namespace && !matches!(s, Segment::Literal(_)))
+    {
         return Err("a template needs {path}, {repo} or {name}".to_owned());
     }
     let template = Template {
@@ -521,7 +524,11 @@ fn parse_pattern(text: &str) -> Result<ImagePattern, String> {
         return Err("a pattern cannot carry a digest".to_owned());
     }
     let repository = if wildcard {
-        let prefix = image.path.strip_suffix('x').unwrap_or(&image.path).to_owned();
+        let prefix = image
+            .path
+            .strip_suffix('x')
+            .unwrap_or(&image.path)
+            .to_owned();
         if prefix.is_empty() && image.is_docker_hub() {
             return Err(
                 "`*` alone would match every Docker Hub image: use [target] for that".to_owned(),
@@ -546,7 +553,11 @@ fn parse_destination(text: &str) -> Result<Destination, String> {
         return Err("a destination cannot carry a digest (digests are kept)".to_owned());
     }
     let path = if wildcard {
-        image.path.strip_suffix('x').unwrap_or(&image.path).to_owned()
+        image
+            .path
+            .strip_suffix('x')
+            .unwrap_or(&image.path)
+            .to_owned()
     } else {
         image.path.clone()
     };
@@ -567,8 +578,9 @@ fn parse_with_wildcard(text: &str) -> Result<(bool, ImageRef), String> {
         None => (false, text.to_owned()),
         Some(i) => {
             let after = &text[i + 1..name_end];
-            let valid_position =
-                i > 0 && text.as_bytes()[i - 1] == b'/' && (after.is_empty() || after.starts_with(':'));
+            let valid_position = i > 0
+                && text.as_bytes()[i - 1] == b'/'
+                && (after.is_empty() || after.starts_with(':'));
             if !valid_position || text[i + 1..].contains('*') {
                 return Err("`*` may only stand as the last path component (`name/*`)".to_owned());
             }

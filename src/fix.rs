@@ -75,7 +75,11 @@ pub fn verify(
             old.occurrences.len()
         ));
     }
-    let mut expected: Vec<String> = old.occurrences.iter().map(|o| o.image.canonical()).collect();
+    let mut expected: Vec<String> = old
+        .occurrences
+        .iter()
+        .map(|o| o.image.canonical())
+        .collect();
     for &i in &after.applied {
         let finding = &findings[i];
         let (Some(index), Some(destination)) = (finding.occurrence, &finding.destination) else {

@@ -110,7 +110,11 @@ pub fn run(paths: &[PathBuf], config: &Config, mode: Mode) -> Result<Report, Err
         rewriter: &rewriter,
     };
     let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
     let candidates = walk::collect(paths, config).map_err(Error::Walk)?;
     let files: Vec<FileResult> = candidates
         .par_iter()

@@ -74,11 +74,18 @@ fn execute(command: Command) -> io::Result<ExitCode> {
                     }
                 }
                 Some(id) => match known.rule(&id) {
-                    Some(r) => {
-                        writeln!(out, "# {}\n\n{}\n\n{}", r.id, r.summary, r.explanation.trim())?
-                    }
+                    Some(r) => writeln!(
+                        out,
+                        "# {}\n\n{}\n\n{}",
+                        r.id,
+                        r.summary,
+                        r.explanation.trim()
+                    )?,
                     None => {
-                        writeln!(err, "regmig: unknown rule `{id}`; `regmig rules` lists them")?;
+                        writeln!(
+                            err,
+                            "regmig: unknown rule `{id}`; `regmig rules` lists them"
+                        )?;
                         return Ok(ExitCode::from(USAGE));
                     }
                 },

@@ -93,7 +93,11 @@ impl<'a> Rewriter<'a> {
             });
         }
         if image.is_docker_hub() {
-            let destination = self.config.target.as_ref().and_then(|t| t.template.apply(image));
+            let destination = self
+                .config
+                .target
+                .as_ref()
+                .and_then(|t| t.template.apply(image));
             return Some(Verdict {
                 rule: DOCKER_HUB.to_owned(),
                 destination,
@@ -177,7 +181,10 @@ pub fn fix_for(occurrence: &Occurrence, destination: &ImageRef) -> Fix {
         _ => destination.render(),
     };
     let (applicability, note) = if let Some(blocker) = occurrence.blocker {
-        (Applicability::DisplayOnly, Some(blocker.reason().to_owned()))
+        (
+            Applicability::DisplayOnly,
+            Some(blocker.reason().to_owned()),
+        )
     } else if tag_lost {
         (
             Applicability::DisplayOnly,

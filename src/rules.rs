@@ -9,7 +9,10 @@ use serde::Deserialize;
 /// The embedded rule files, by id. A test checks this list against `rules/`.
 pub const RULE_FILES: &[(&str, &str)] = &[
     ("docker-hub", include_str!("../rules/docker-hub.toml")),
-    ("legacy-k8s-registry", include_str!("../rules/legacy-k8s-registry.toml")),
+    (
+        "legacy-k8s-registry",
+        include_str!("../rules/legacy-k8s-registry.toml"),
+    ),
     ("mapped-image", include_str!("../rules/mapped-image.toml")),
     ("parse-error", include_str!("../rules/parse-error.toml")),
 ];
@@ -17,18 +20,39 @@ pub const RULE_FILES: &[(&str, &str)] = &[
 /// The embedded target presets, by name. A test checks this list against `rules/targets/`.
 pub const TARGET_FILES: &[(&str, &str)] = &[
     ("acr-cache", include_str!("../rules/targets/acr-cache.toml")),
-    ("artifactory", include_str!("../rules/targets/artifactory.toml")),
-    ("ecr-private", include_str!("../rules/targets/ecr-private.toml")),
-    ("ecr-public", include_str!("../rules/targets/ecr-public.toml")),
-    ("ecr-pull-through", include_str!("../rules/targets/ecr-pull-through.toml")),
-    ("gar-remote", include_str!("../rules/targets/gar-remote.toml")),
+    (
+        "artifactory",
+        include_str!("../rules/targets/artifactory.toml"),
+    ),
+    (
+        "ecr-private",
+        include_str!("../rules/targets/ecr-private.toml"),
+    ),
+    (
+        "ecr-public",
+        include_str!("../rules/targets/ecr-public.toml"),
+    ),
+    (
+        "ecr-pull-through",
+        include_str!("../rules/targets/ecr-pull-through.toml"),
+    ),
+    (
+        "gar-remote",
+        include_str!("../rules/targets/gar-remote.toml"),
+    ),
     ("ghcr", include_str!("../rules/targets/ghcr.toml")),
     (
         "gitlab-dependency-proxy",
         include_str!("../rules/targets/gitlab-dependency-proxy.toml"),
     ),
-    ("harbor-proxy", include_str!("../rules/targets/harbor-proxy.toml")),
-    ("mirror-gcr", include_str!("../rules/targets/mirror-gcr.toml")),
+    (
+        "harbor-proxy",
+        include_str!("../rules/targets/harbor-proxy.toml"),
+    ),
+    (
+        "mirror-gcr",
+        include_str!("../rules/targets/mirror-gcr.toml"),
+    ),
     ("ocir", include_str!("../rules/targets/ocir.toml")),
     ("quay", include_str!("../rules/targets/quay.toml")),
 ];

@@ -51,13 +51,19 @@ fn exit_codes() {
 fn invalid_config_exits_2_and_points_at_the_line() {
     let dir = repo(&[
         ("Dockerfile", "FROM nginx\n"),
-        ("regmig.toml", "[target]\ntemplate = \"ghcr.io/acme/{nope}\"\n"),
+        (
+            "regmig.toml",
+            "[target]\ntemplate = \"ghcr.io/acme/{nope}\"\n",
+        ),
     ]);
     let out = regmig(dir.path(), &["fix", "--write"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("regmig.toml:2:"), "{}", out.stderr);
     assert!(out.stderr.contains("{nope}"), "{}", out.stderr);
-    assert_eq!(fs::read_to_string(dir.path().join("Dockerfile")).unwrap(), "FROM nginx\n");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
+        "FROM nginx\n"
+    );
 }
 
 #[test]
@@ -76,16 +82,27 @@ fn non_idempotent_config_is_refused_with_the_entry_to_ignore() {
 fn explicit_config_file() {
     let dir = repo(&[("Dockerfile", "FROM nginx\n"), ("conf/custom.toml", TARGET)]);
     let out = regmig(dir.path(), &["fix", "--config", "conf/custom.toml"]);
-    assert!(out.stdout.contains("+FROM ghcr.io/acme/nginx"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("+FROM ghcr.io/acme/nginx"),
+        "{}",
+        out.stdout
+    );
     let missing = regmig(dir.path(), &["check", "--config", "nope.toml"]);
     assert_eq!(missing.code, 2);
 }
 
 #[test]
 fn config_is_discovered_in_an_ancestor() {
-    let dir = repo(&[("regmig.toml", TARGET), ("svc/a/Dockerfile", "FROM nginx\n")]);
+    let dir = repo(&[
+        ("regmig.toml", TARGET),
+        ("svc/a/Dockerfile", "FROM nginx\n"),
+    ]);
     let out = regmig(&dir.path().join("svc/a"), &["check", "--format", "concise"]);
-    assert!(out.stdout.contains("use `ghcr.io/acme/nginx`"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("use `ghcr.io/acme/nginx`"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -103,15 +120,24 @@ fn json_matches_the_documented_shape() {
     assert_eq!(f["severity"], "error");
     assert_eq!(f["path"], "deploy/Dockerfile");
     assert_eq!(f["kind"], "dockerfile");
-    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(3), Some(7)));
-    assert_eq!((f["end_line"].as_u64(), f["end_column"].as_u64()), (Some(3), Some(17)));
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(3), Some(7))
+    );
+    assert_eq!(
+        (f["end_line"].as_u64(), f["end_column"].as_u64()),
+        (Some(3), Some(17))
+    );
     assert_eq!(f["byte_start"].as_u64(), Some(start as u64));
     assert_eq!(f["byte_end"].as_u64(), Some(start as u64 + 10));
     assert_eq!(f["image"], "nginx:1.25");
     assert_eq!(f["canonical"], "docker.io/library/nginx:1.25");
     assert_eq!(f["fix"]["replacement"], "ghcr.io/acme/nginx:1.25");
     assert_eq!(f["fix"]["applicability"], "safe");
-    assert_eq!(f["fix"]["edits"][0]["byte_start"].as_u64(), Some(start as u64));
+    assert_eq!(
+        f["fix"]["edits"][0]["byte_start"].as_u64(),
+        Some(start as u64)
+    );
     assert_eq!(f["fix"]["edits"][0]["content"], "ghcr.io/acme/nginx:1.25");
     let no_target = repo(&[("Dockerfile", "FROM nginx\n")]);
     let doc = json(no_target.path(), &[]);
@@ -130,29 +156,61 @@ fn concise_and_human_formats() {
     let human = regmig(dir.path(), &["check"]);
     assert!(human.stdout.contains("Dockerfile:1:6"), "{}", human.stdout);
     assert!(human.stdout.contains("FROM nginx:1.25"), "{}", human.stdout);
-    assert!(human.stdout.contains("→ ghcr.io/acme/nginx:1.25"), "{}", human.stdout);
-    assert!(!human.stdout.contains('\x1b'), "no colour when not on a terminal");
+    assert!(
+        human.stdout.contains("→ ghcr.io/acme/nginx:1.25"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        !human.stdout.contains('\x1b'),
+        "no colour when not on a terminal"
+    );
     assert!(human.stderr.contains("1 finding"), "{}", human.stderr);
-    assert!(concise.stderr.is_empty(), "machine formats keep stderr quiet");
+    assert!(
+        concise.stderr.is_empty(),
+        "machine formats keep stderr quiet"
+    );
 }
 
 #[test]
 fn fix_previews_a_diff_and_write_applies_it() {
-    let dir = repo(&[("Dockerfile", "FROM nginx:1.25\r\nRUN true\r\nFROM redis"), ("regmig.toml", TARGET)]);
+    let dir = repo(&[
+        ("Dockerfile", "FROM nginx:1.25\r\nRUN true\r\nFROM redis"),
+        ("regmig.toml", TARGET),
+    ]);
     let preview = regmig(dir.path(), &["fix"]);
     assert_eq!(preview.code, 1);
-    assert!(preview.stdout.starts_with("--- a/Dockerfile\n+++ b/Dockerfile\n"), "{}", preview.stdout);
+    assert!(
+        preview
+            .stdout
+            .starts_with("--- a/Dockerfile\n+++ b/Dockerfile\n"),
+        "{}",
+        preview.stdout
+    );
     assert!(preview.stdout.contains("\\ No newline at end of file"));
     common::git_apply(dir.path(), &preview.stdout).unwrap();
     let applied = fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
-    assert_eq!(applied, "FROM ghcr.io/acme/nginx:1.25\r\nRUN true\r\nFROM ghcr.io/acme/redis");
+    assert_eq!(
+        applied,
+        "FROM ghcr.io/acme/nginx:1.25\r\nRUN true\r\nFROM ghcr.io/acme/redis"
+    );
 
-    let fresh = repo(&[("Dockerfile", "FROM nginx:1.25\r\nRUN true\r\nFROM redis"), ("regmig.toml", TARGET)]);
+    let fresh = repo(&[
+        ("Dockerfile", "FROM nginx:1.25\r\nRUN true\r\nFROM redis"),
+        ("regmig.toml", TARGET),
+    ]);
     let write = regmig(fresh.path(), &["fix", "--write"]);
     assert_eq!(write.code, 0, "{}", write.stderr);
     assert!(write.stdout.is_empty());
-    assert!(write.stderr.contains("fixed 2 references in 1 file"), "{}", write.stderr);
-    assert_eq!(fs::read_to_string(fresh.path().join("Dockerfile")).unwrap(), applied);
+    assert!(
+        write.stderr.contains("fixed 2 references in 1 file"),
+        "{}",
+        write.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(fresh.path().join("Dockerfile")).unwrap(),
+        applied
+    );
     let again = regmig(fresh.path(), &["fix"]);
     assert_eq!((again.code, again.stdout.as_str()), (0, ""));
 }
@@ -162,7 +220,11 @@ fn fix_write_exits_1_when_findings_stay_unfixed() {
     let dir = repo(&[("Dockerfile", "FROM nginx\n")]);
     let out = regmig(dir.path(), &["fix", "--write"]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("1 error left unfixed"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("1 error left unfixed"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -170,7 +232,10 @@ fn unsafe_fixes_need_the_flag() {
     let text = "ARG BASE=python:3.12\nFROM $BASE\nRUN echo $BASE\n";
     let dir = repo(&[("Dockerfile", text), ("regmig.toml", TARGET)]);
     assert_eq!(regmig(dir.path(), &["fix", "--write"]).code, 1);
-    assert_eq!(fs::read_to_string(dir.path().join("Dockerfile")).unwrap(), text);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
+        text
+    );
     assert_eq!(regmig(dir.path(), &["fix", "--write", "--unsafe"]).code, 0);
     assert!(fs::read_to_string(dir.path().join("Dockerfile"))
         .unwrap()
@@ -198,9 +263,15 @@ fn symlinks_are_not_followed_by_the_walk_and_resolved_when_named() {
     std::os::unix::fs::symlink("real/Dockerfile", dir.path().join("Dockerfile")).unwrap();
     let doc = json(dir.path(), &[]);
     assert_eq!(doc["summary"]["files_scanned"], 1, "the link is not walked");
-    assert_eq!(regmig(dir.path(), &["fix", "--write", "Dockerfile"]).code, 0);
+    assert_eq!(
+        regmig(dir.path(), &["fix", "--write", "Dockerfile"]).code,
+        0
+    );
     let link = dir.path().join("Dockerfile");
-    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     assert_eq!(
         fs::read_to_string(dir.path().join("real/Dockerfile")).unwrap(),
         "FROM ghcr.io/acme/nginx\n"
@@ -255,16 +326,25 @@ fn invalid_utf8_is_a_parse_error_naming_the_offset() {
     fs::write(dir.path().join("Dockerfile"), b"FROM nginx\n\xff\n").unwrap();
     let out = regmig(dir.path(), &["check", "--format", "concise"]);
     assert_eq!(out.code, 1);
-    assert_eq!(out.stdout, "Dockerfile:1:1: parse-error: invalid UTF-8 at byte 11\n");
+    assert_eq!(
+        out.stdout,
+        "Dockerfile:1:1: parse-error: invalid UTF-8 at byte 11\n"
+    );
 }
 
 #[test]
 fn output_order_does_not_depend_on_threads() {
     let mut files = Vec::new();
     for i in 0..200 {
-        files.push((format!("svc{:03}/Dockerfile", (i * 37) % 200), format!("FROM nginx:{i}\nFROM redis:{i}\n")));
+        files.push((
+            format!("svc{:03}/Dockerfile", (i * 37) % 200),
+            format!("FROM nginx:{i}\nFROM redis:{i}\n"),
+        ));
     }
-    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     let dir = repo(&refs);
     let run = |threads: &str| {
         let out = Command::new(env!("CARGO_BIN_EXE_regmig"))
@@ -289,7 +369,10 @@ fn closed_stdout_exits_quietly() {
     for i in 0..300 {
         files.push((format!("d{i}/Dockerfile"), "FROM nginx\n".to_owned()));
     }
-    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     let dir = repo(&refs);
     let mut child = Command::new(env!("CARGO_BIN_EXE_regmig"))
         .args(["check", "--format", "concise"])
@@ -301,7 +384,11 @@ fn closed_stdout_exits_quietly() {
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -309,7 +396,12 @@ fn rules_lists_and_explains() {
     let dir = repo(&[]);
     let list = regmig(dir.path(), &["rules"]);
     assert_eq!(list.code, 0);
-    for id in ["docker-hub", "legacy-k8s-registry", "mapped-image", "parse-error"] {
+    for id in [
+        "docker-hub",
+        "legacy-k8s-registry",
+        "mapped-image",
+        "parse-error",
+    ] {
         assert!(list.stdout.contains(id), "{id}");
     }
     let one = regmig(dir.path(), &["rules", "docker-hub"]);

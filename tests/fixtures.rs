@@ -82,7 +82,10 @@ fn run_case(case: &Path, bless: bool) -> Result<(), String> {
     let json = regmig(work.path(), &["check", "--format", "json"]);
     let has_errors = json.stdout.contains("\"severity\": \"error\"");
     if check.code != i32::from(has_errors) {
-        return Err(format!("check exited {} (errors: {has_errors})", check.code));
+        return Err(format!(
+            "check exited {} (errors: {has_errors})",
+            check.code
+        ));
     }
 
     let mut fix_write = vec!["fix", "--write"];

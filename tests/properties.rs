@@ -51,7 +51,11 @@ fn dockerfile() -> impl Strategy<Value = String> {
         any::<bool>(),
     )
         .prop_map(|(lines, eol, bom, final_newline)| {
-            let mut text = if bom { "\u{feff}".to_owned() } else { String::new() };
+            let mut text = if bom {
+                "\u{feff}".to_owned()
+            } else {
+                String::new()
+            };
             text.push_str(&lines.join(eol));
             if final_newline && !lines.is_empty() {
                 text.push_str(eol);

@@ -24,7 +24,11 @@ fn embedded_lists_equal_the_directories() {
     let embedded: Vec<String> = RULE_FILES.iter().map(|(id, _)| id.to_string()).collect();
     assert_eq!(embedded, toml_names(&root), "RULE_FILES in src/rules.rs");
     let targets: Vec<String> = TARGET_FILES.iter().map(|(n, _)| n.to_string()).collect();
-    assert_eq!(targets, toml_names(&root.join("targets")), "TARGET_FILES in src/rules.rs");
+    assert_eq!(
+        targets,
+        toml_names(&root.join("targets")),
+        "TARGET_FILES in src/rules.rs"
+    );
     for (name, _) in RULE_FILES {
         let on_disk = fs::read_to_string(root.join(format!("{name}.toml"))).unwrap();
         assert_eq!(builtin().rule(name).unwrap().id, *name);
@@ -56,13 +60,18 @@ fn every_rule_example_holds() {
                 write: true,
                 allow_unsafe: false,
             };
-            let report = regmig::run(&[file.clone()], &config, write).unwrap();
+            let report = regmig::run(std::slice::from_ref(&file), &config, write).unwrap();
             assert!(
                 report.findings().any(|(_, f)| f.rule == rule.id),
                 "{}: the example does not trigger the rule",
                 rule.id
             );
-            assert_eq!(fs::read_to_string(&file).unwrap(), example.after, "{}", rule.id);
+            assert_eq!(
+                fs::read_to_string(&file).unwrap(),
+                example.after,
+                "{}",
+                rule.id
+            );
             checked += 1;
         }
     }

@@ -92,11 +92,20 @@ fn every_preset_loads_with_sample_parameters() {
     for preset in &builtin().presets {
         let mut text = format!("[target]\npreset = \"{}\"\n", preset.name);
         for name in preset.params.keys() {
-            let value = if name == "host" { "registry.example" } else { "sample1" };
+            let value = if name == "host" {
+                "registry.example"
+            } else {
+                "sample1"
+            };
             text.push_str(&format!("{name} = \"{value}\"\n"));
         }
         let config = load_str(&text).unwrap_or_else(|e| panic!("{}: {e}", preset.name));
-        let rendered = config.target.unwrap().template.apply(&image("nginx")).unwrap();
+        let rendered = config
+            .target
+            .unwrap()
+            .template
+            .apply(&image("nginx"))
+            .unwrap();
         assert!(!rendered.is_docker_hub(), "{}", preset.name);
     }
 }
@@ -116,17 +125,30 @@ fn map_patterns_normalise_from() {
         config
             .maps
             .iter()
-            .find_map(|m| m.from.matches(&img, &repo).map(|rest| m.to.apply(&img, rest)))
+            .find_map(|m| {
+                m.from
+                    .matches(&img, &repo)
+                    .map(|rest| m.to.apply(&img, rest))
+            })
             .flatten()
             .map(|r| r.render())
     };
-    assert_eq!(find("busybox:1.36").as_deref(), Some("quay.io/prometheus/busybox:1.36"));
-    assert_eq!(find("index.docker.io/busybox").as_deref(), Some("quay.io/prometheus/busybox"));
+    assert_eq!(
+        find("busybox:1.36").as_deref(),
+        Some("quay.io/prometheus/busybox:1.36")
+    );
+    assert_eq!(
+        find("index.docker.io/busybox").as_deref(),
+        Some("quay.io/prometheus/busybox")
+    );
     assert_eq!(
         find("kubeflowkatib/suggestion-hyperopt:v1").as_deref(),
         Some("ghcr.io/kubeflow/katib/suggestion-hyperopt:v1")
     );
-    assert_eq!(find("ubuntu:18.04").as_deref(), Some("quay.io/footloose/ubuntu18.04:latest"));
+    assert_eq!(
+        find("ubuntu:18.04").as_deref(),
+        Some("quay.io/footloose/ubuntu18.04:latest")
+    );
     assert_eq!(find("ubuntu:20.04"), None);
     assert_eq!(
         find("k8s.gcr.io/ingress-nginx/controller:v1").as_deref(),
@@ -144,14 +166,21 @@ fn hostless_destination_keeps_the_host_spelling() {
         let rest = entry.from.matches(&img, &repo).unwrap();
         entry.to.apply(&img, rest).unwrap().render()
     };
-    assert_eq!(apply("docker.io/bitnami/redis:7"), "docker.io/bitnamilegacy/redis:7");
+    assert_eq!(
+        apply("docker.io/bitnami/redis:7"),
+        "docker.io/bitnamilegacy/redis:7"
+    );
     assert_eq!(apply("bitnami/redis"), "bitnamilegacy/redis");
 }
 
 #[test]
 fn bad_maps_point_at_the_entry() {
     let e = error("[[map]]\nfrom = \"nginx\"\nto = \"Not A Ref\"\n");
-    assert_eq!((e.line, e.message.starts_with("invalid `to`")), (3, true), "{e}");
+    assert_eq!(
+        (e.line, e.message.starts_with("invalid `to`")),
+        (3, true),
+        "{e}"
+    );
     let e = error("[[map]]\nfrom = \"a/*/b\"\nto = \"ghcr.io/x/*\"\n");
     assert_eq!(e.line, 2, "{e}");
     let e = error("[[map]]\nfrom = \"bitnami/*\"\nto = \"ghcr.io/x/redis\"\n");
@@ -163,7 +192,10 @@ fn bad_maps_point_at_the_entry() {
 #[test]
 fn rule_levels() {
     let config = load_str("[rules]\ndocker-hub = \"warning\"\nparse-error = \"off\"\n").unwrap();
-    assert_eq!(config.level("docker-hub"), Some(Level::On(Severity::Warning)));
+    assert_eq!(
+        config.level("docker-hub"),
+        Some(Level::On(Severity::Warning))
+    );
     assert_eq!(config.level("parse-error"), Some(Level::Off));
     assert_eq!(error("[rules]\nno-such-rule = \"off\"\n").line, 2);
     assert_eq!(error("[rules]\ndocker-hub = \"loud\"\n").line, 2);

@@ -32,9 +32,11 @@ impl Logical {
     /// The file span of `range`, and whether the bytes are contiguous in the file.
     fn span(&self, range: std::ops::Range<usize>) -> (Span, bool) {
         if range.is_empty() {
-            let at = self.offsets.get(range.start).copied().unwrap_or_else(|| {
-                self.offsets.last().map_or(0, |&o| o + 1)
-            });
+            let at = self
+                .offsets
+                .get(range.start)
+                .copied()
+                .unwrap_or_else(|| self.offsets.last().map_or(0, |&o| o + 1));
             return (Span::new(at, at), true);
         }
         let start = self.offsets[range.start];
@@ -131,10 +133,13 @@ impl<'a> Scanner<'a> {
                 return;
             };
             let key_lower = key.to_ascii_lowercase();
-            if !matches!(key_lower.as_str(), "syntax" | "escape" | "check") || !seen.insert(key_lower.clone()) {
+            if !matches!(key_lower.as_str(), "syntax" | "escape" | "check")
+                || !seen.insert(key_lower.clone())
+            {
                 return;
             }
-            let value_start = start + value.as_ptr() as usize - self.text[start..end].as_ptr() as usize;
+            let value_start =
+                start + value.as_ptr() as usize - self.text[start..end].as_ptr() as usize;
             match key_lower.as_str() {
                 "escape" if value == "`" => self.escape = '`',
                 "syntax" => {
@@ -142,7 +147,10 @@ impl<'a> Scanner<'a> {
                         self.out.occurrences.push(Occurrence {
                             image,
                             text: value.to_owned(),
-                            parts: vec![(Part::Whole, Span::new(value_start, value_start + value.len()))],
+                            parts: vec![(
+                                Part::Whole,
+                                Span::new(value_start, value_start + value.len()),
+                            )],
                             statement: start,
                             blocker: None,
                             shared: false,
@@ -305,7 +313,13 @@ impl<'a> Scanner<'a> {
     }
 
     /// `--mount=type=bind,from=image,…`: the `from` field.
-    fn mount_from(&mut self, logical: &std::rc::Rc<Logical>, start: usize, value: &str, statement: usize) {
+    fn mount_from(
+        &mut self,
+        logical: &std::rc::Rc<Logical>,
+        start: usize,
+        value: &str,
+        statement: usize,
+    ) {
         let mut field_start = start;
         for field in value.split(',') {
             if let Some(image) = field.strip_prefix("from=") {
@@ -321,7 +335,12 @@ impl<'a> Scanner<'a> {
     }
 
     /// Moves past the bodies of heredocs opened on this line (`<<EOF`, `<<-EOF`, `<<"EOF"`).
-    fn skip_heredocs(&mut self, logical: &Logical, args: &[std::ops::Range<usize>], statement: usize) {
+    fn skip_heredocs(
+        &mut self,
+        logical: &Logical,
+        args: &[std::ops::Range<usize>],
+        statement: usize,
+    ) {
         for word in args {
             let Some((name, strip_tabs)) = heredoc_name(&logical.text[word.clone()]) else {
                 continue;
@@ -338,7 +357,11 @@ impl<'a> Scanner<'a> {
                 let (start, end, next) = self.line_at(self.pos);
                 self.pos = next;
                 let line = &self.text[start..end];
-                let line = if strip_tabs { line.trim_start_matches('\t') } else { line };
+                let line = if strip_tabs {
+                    line.trim_start_matches('\t')
+                } else {
+                    line
+                };
                 if line == name {
                     break;
                 }
@@ -364,7 +387,8 @@ impl<'a> Scanner<'a> {
     fn reference(&mut self, logical: &Logical, range: std::ops::Range<usize>, statement: usize) {
         let raw = &logical.text[range.clone()];
         let (inner, quoted) = unquote(raw);
-        let range = range.start + usize::from(quoted)..range.start + usize::from(quoted) + inner.len();
+        let range =
+            range.start + usize::from(quoted)..range.start + usize::from(quoted) + inner.len();
         let raw = &logical.text[range.clone()];
         let found = if raw.contains('$') {
             self.with_variables(logical, range, statement)
@@ -386,14 +410,17 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn with_variables(&mut self, logical: &Logical, range: std::ops::Range<usize>, statement: usize) -> Option<Occurrence> {
+    fn with_variables(
+        &mut self,
+        logical: &Logical,
+        range: std::ops::Range<usize>,
+        statement: usize,
+    ) -> Option<Occurrence> {
         let raw = &logical.text[range.clone()];
         let dollar = raw.find('$')?;
         // A literal name with a variable tag: `golang:${GO_VERSION}-alpine`.
         let prefix = &raw[..dollar];
-        let name_end = prefix
-            .rfind('/')
-            .map_or(0, |i| i + 1);
+        let name_end = prefix.rfind('/').map_or(0, |i| i + 1);
         if let Some(sep) = prefix[name_end..].find([':', '@']) {
             let name_len = name_end + sep;
             if !raw[dollar..].contains('/') {
@@ -413,7 +440,14 @@ impl<'a> Scanner<'a> {
             let (var, var_len) = variable(raw)?;
             let after = &raw[var_len..];
             if after.is_empty() || (after.starts_with([':', '@']) && !after.contains('/')) {
-                return self.through_arg(logical, range.start, var, after.is_empty(), raw, statement);
+                return self.through_arg(
+                    logical,
+                    range.start,
+                    var,
+                    after.is_empty(),
+                    raw,
+                    statement,
+                );
             }
         }
         // Anything else: report only when every variable has a default.

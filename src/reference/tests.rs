@@ -10,10 +10,16 @@ const VALID: &[(&str, &str)] = &[
     ("nginx:1.25", "docker.io/library/nginx:1.25"),
     ("library/nginx", "docker.io/library/nginx"),
     ("docker.io/nginx", "docker.io/library/nginx"),
-    ("docker.io/library/nginx:1.25", "docker.io/library/nginx:1.25"),
+    (
+        "docker.io/library/nginx:1.25",
+        "docker.io/library/nginx:1.25",
+    ),
     ("index.docker.io/nginx", "docker.io/library/nginx"),
     ("registry-1.docker.io/nginx", "docker.io/library/nginx"),
-    ("registry.hub.docker.com/bitnami/redis:7", "docker.io/bitnami/redis:7"),
+    (
+        "registry.hub.docker.com/bitnami/redis:7",
+        "docker.io/bitnami/redis:7",
+    ),
     ("bitnami/redis", "docker.io/bitnami/redis"),
     ("myhost/app", "docker.io/myhost/app"),
     ("localhost:5000", "docker.io/library/localhost:5000"),
@@ -75,7 +81,10 @@ fn valid_references_normalise_like_distribution() {
 #[test]
 fn invalid_references_are_refused() {
     for input in INVALID {
-        assert!(ImageRef::parse(input).is_err(), "{input:?} should be invalid");
+        assert!(
+            ImageRef::parse(input).is_err(),
+            "{input:?} should be invalid"
+        );
     }
 }
 
@@ -85,7 +94,10 @@ fn tag_and_digest_together_are_both_kept() {
     let image = ImageRef::parse(&input).unwrap();
     assert_eq!(image.tag.as_deref(), Some("1.25"));
     assert_eq!(image.digest.as_deref(), Some(SHA));
-    assert_eq!(image.canonical(), format!("docker.io/library/nginx:1.25@{SHA}"));
+    assert_eq!(
+        image.canonical(),
+        format!("docker.io/library/nginx:1.25@{SHA}")
+    );
 }
 
 #[test]

@@ -18,7 +18,12 @@ pub enum Format {
 }
 
 /// Writes every finding of `report` in `format`.
-pub fn findings(out: &mut dyn Write, format: Format, report: &Report, color: bool) -> io::Result<()> {
+pub fn findings(
+    out: &mut dyn Write,
+    format: Format,
+    report: &Report,
+    color: bool,
+) -> io::Result<()> {
     match format {
         Format::Human => human::write(out, report, color),
         Format::Concise => concise::write(out, report),
@@ -72,7 +77,12 @@ pub fn check_summary(err: &mut dyn Write, report: &Report) -> io::Result<()> {
 
 /// `fix`'s output: the diffs to `out`, the summary and refusals to `err`. Returns the number
 /// of error-level findings left unfixed.
-pub fn fix_result(out: &mut dyn Write, err: &mut dyn Write, report: &Report, write: bool) -> io::Result<usize> {
+pub fn fix_result(
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    report: &Report,
+    write: bool,
+) -> io::Result<usize> {
     let mut fixed = 0;
     let mut files_changed = 0;
     let mut unfixed_errors = 0;

@@ -53,7 +53,10 @@ fn a_name_split_by_a_continuation_is_reported_not_edited() {
     let text = "FROM ngi\\\nnx:1.25\n";
     let extraction = extract_kind(FileKind::Dockerfile, text);
     assert_eq!(extraction.occurrences[0].image.render(), "nginx:1.25");
-    assert_eq!(extraction.occurrences[0].blocker, Some(Blocker::LineContinuation));
+    assert_eq!(
+        extraction.occurrences[0].blocker,
+        Some(Blocker::LineContinuation)
+    );
 }
 
 #[test]
@@ -96,7 +99,10 @@ fn syntax_directive_only_at_the_top() {
 #[test]
 fn escape_directive_changes_the_continuation_character() {
     let text = "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022 `\n  AS base\nCOPY --from=nginx C:\\a C:\\b\n";
-    assert_eq!(spans(text), ["mcr.microsoft.com/windows/servercore:ltsc2022", "nginx"]);
+    assert_eq!(
+        spans(text),
+        ["mcr.microsoft.com/windows/servercore:ltsc2022", "nginx"]
+    );
 }
 
 #[test]
@@ -106,11 +112,20 @@ fn arg_default_carries_the_edit() {
     let found: Vec<_> = extraction
         .occurrences
         .iter()
-        .map(|o| (&text[o.location().start..o.location().end], o.parts[0].0, o.shared))
+        .map(|o| {
+            (
+                &text[o.location().start..o.location().end],
+                o.parts[0].0,
+                o.shared,
+            )
+        })
         .collect();
     assert_eq!(
         found,
-        [("node:20-alpine", Part::Whole, false), ("nginx", Part::Name, false)],
+        [
+            ("node:20-alpine", Part::Whole, false),
+            ("nginx", Part::Name, false)
+        ],
         "two FROMs through one ARG are one occurrence"
     );
 }
@@ -127,7 +142,10 @@ fn variable_name_part_with_literal_tag_goes_on_the_arg() {
     let text = "ARG IMAGE=golang\nFROM ${IMAGE}:1.22\n";
     let extraction = extract_kind(FileKind::Dockerfile, text);
     let o = &extraction.occurrences[0];
-    assert_eq!((&text[o.location().start..o.location().end], o.parts[0].0), ("golang", Part::Name));
+    assert_eq!(
+        (&text[o.location().start..o.location().end], o.parts[0].0),
+        ("golang", Part::Name)
+    );
 }
 
 #[test]
@@ -166,7 +184,10 @@ fn escaped_arg_values_are_not_references() {
 #[test]
 fn bom_and_crlf_keep_exact_spans() {
     let text = "\u{feff}# syntax=docker/dockerfile:1\r\nFROM nginx:1.25 AS a\r\nCOPY --from=redis:7 \\\r\n  /a /b\r\n";
-    assert_eq!(spans(text), ["docker/dockerfile:1", "nginx:1.25", "redis:7"]);
+    assert_eq!(
+        spans(text),
+        ["docker/dockerfile:1", "nginx:1.25", "redis:7"]
+    );
 }
 
 #[test]
