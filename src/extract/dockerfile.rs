@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Blocker, Extraction, Occurrence, ParseError, Part};
+use super::{vars, Blocker, Extraction, Occurrence, ParseError, Part};
 use crate::reference::ImageRef;
 use crate::source::Span;
 
@@ -370,17 +370,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn note_vars_read(&mut self, text: &str) {
-        let mut rest = text;
-        while let Some(i) = rest.find('$') {
-            rest = &rest[i + 1..];
-            let body = rest.strip_prefix('{').unwrap_or(rest);
-            let len = body
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(body.len());
-            if len > 0 {
-                self.vars_read_elsewhere.insert(body[..len].to_owned());
-            }
-        }
+        self.vars_read_elsewhere
+            .extend(vars::names_read(text).map(str::to_owned));
     }
 
     /// Records the reference in `logical[range]`, resolving variables through global ARGs.
@@ -417,50 +408,37 @@ impl<'a> Scanner<'a> {
         statement: usize,
     ) -> Option<Occurrence> {
         let raw = &logical.text[range.clone()];
-        let dollar = raw.find('$')?;
-        // A literal name with a variable tag: `golang:${GO_VERSION}-alpine`.
-        let prefix = &raw[..dollar];
-        let name_end = prefix.rfind('/').map_or(0, |i| i + 1);
-        if let Some(sep) = prefix[name_end..].find([':', '@']) {
-            let name_len = name_end + sep;
-            if !raw[dollar..].contains('/') {
-                let image = ImageRef::parse(&raw[..name_len]).ok()?;
-                let (span, contiguous) = logical.span(range.start..range.start + name_len);
-                return Some(Occurrence {
+        match vars::shape(raw) {
+            vars::Shape::LiteralName { len } => {
+                let image = ImageRef::parse(&raw[..len]).ok()?;
+                let (span, contiguous) = logical.span(range.start..range.start + len);
+                Some(Occurrence {
                     image,
                     text: raw.to_owned(),
                     parts: vec![(Part::Name, span)],
                     statement,
                     blocker: (!contiguous).then_some(Blocker::LineContinuation),
                     shared: false,
-                });
+                })
             }
-        }
-        if dollar == 0 {
-            let (var, var_len) = variable(raw)?;
-            let after = &raw[var_len..];
-            if after.is_empty() || (after.starts_with([':', '@']) && !after.contains('/')) {
-                return self.through_arg(
-                    logical,
-                    range.start,
-                    var,
-                    after.is_empty(),
-                    raw,
+            vars::Shape::LeadingVariable {
+                variable,
+                len,
+                whole,
+            } => self.through_arg(logical, range.start, variable, whole, len, raw, statement),
+            // Anything else: report only when every variable has a default.
+            vars::Shape::Other => {
+                let image = ImageRef::parse(&self.expand(raw)?).ok()?;
+                Some(Occurrence {
+                    image,
+                    text: raw.to_owned(),
+                    parts: vec![(Part::Whole, logical.span(range).0)],
                     statement,
-                );
+                    blocker: Some(Blocker::Variables),
+                    shared: false,
+                })
             }
         }
-        // Anything else: report only when every variable has a default.
-        let expanded = self.expand(raw)?;
-        let image = ImageRef::parse(&expanded).ok()?;
-        Some(Occurrence {
-            image,
-            text: raw.to_owned(),
-            parts: vec![(Part::Whole, logical.span(range).0)],
-            statement,
-            blocker: Some(Blocker::Variables),
-            shared: false,
-        })
     }
 
     /// `${NAME}` (the whole reference) or `${NAME}:tag` (the name): the edit goes on the ARG
@@ -469,8 +447,9 @@ impl<'a> Scanner<'a> {
         &mut self,
         logical: &Logical,
         start: usize,
-        var: Variable<'_>,
+        var: vars::Variable<'_>,
         whole: bool,
+        var_len: usize,
         raw: &str,
         statement: usize,
     ) -> Option<Occurrence> {
@@ -482,7 +461,7 @@ impl<'a> Scanner<'a> {
             }
             self.via_arg
                 .push((self.out.occurrences.len(), var.name.to_owned()));
-            let text = format!("{}{}", arg.value, &raw[raw.len() - after_len(raw, whole)..]);
+            let text = format!("{}{}", arg.value, &raw[var_len..]);
             return Some(Occurrence {
                 image,
                 text,
@@ -521,22 +500,14 @@ impl<'a> Scanner<'a> {
         })
     }
 
-    /// Expands `$NAME`, `${NAME}`, `${NAME:-x}`, `${NAME-x}` with global ARG defaults.
+    /// Expands variables with global ARG defaults.
     fn expand(&self, raw: &str) -> Option<String> {
-        let mut out = String::new();
-        let mut rest = raw;
-        while let Some(i) = rest.find('$') {
-            out.push_str(&rest[..i]);
-            let (var, len) = variable(&rest[i..])?;
-            let value = match self.args.get(var.name) {
-                Some(arg) if !arg.value.is_empty() => arg.value.as_str(),
-                _ => var.default?.0,
-            };
-            out.push_str(value);
-            rest = &rest[i + len..];
-        }
-        out.push_str(rest);
-        Some(out)
+        vars::expand(raw, |name| {
+            self.args
+                .get(name)
+                .filter(|a| !a.value.is_empty())
+                .map(|a| a.value.clone())
+        })
     }
 
     fn finish(mut self) -> Extraction {
@@ -603,15 +574,6 @@ fn words(text: &str, escape: char) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// The length of what follows the leading variable in `raw` (`:1.22` in `${IMAGE}:1.22`).
-fn after_len(raw: &str, whole: bool) -> usize {
-    if whole {
-        0
-    } else {
-        variable(raw).map_or(0, |(_, len)| raw.len() - len)
-    }
-}
-
 /// `"value"` or `'value'` → (value, true); anything else unchanged.
 fn unquote(value: &str) -> (&str, bool) {
     for q in ['"', '\''] {
@@ -634,48 +596,6 @@ fn heredoc_name(word: &str) -> Option<(&str, bool)> {
     }
     let name = unquote(rest).0;
     (!name.is_empty()).then_some((name, strip_tabs))
-}
-
-struct Variable<'a> {
-    name: &'a str,
-    /// The `:-` / `-` default and its byte offset in the expression's text.
-    default: Option<(&'a str, usize)>,
-}
-
-/// The variable expression at the start of `text` (`$NAME`, `${NAME}`, `${NAME:-x}`,
-/// `${NAME-x}`) and its length. Other modifiers are not resolved.
-fn variable(text: &str) -> Option<(Variable<'_>, usize)> {
-    let body = text.strip_prefix('$')?;
-    let ident_len = |s: &str| {
-        s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(s.len())
-    };
-    if let Some(braced) = body.strip_prefix('{') {
-        let close = braced.find('}')?;
-        let inner = &braced[..close];
-        let name_len = ident_len(inner);
-        let name = &inner[..name_len];
-        let modifier = &inner[name_len..];
-        let default = if let Some(d) = modifier.strip_prefix(":-") {
-            Some((d, 2 + name_len + 2))
-        } else if let Some(d) = modifier.strip_prefix('-') {
-            Some((d, 2 + name_len + 1))
-        } else if modifier.is_empty() {
-            None
-        } else {
-            return None;
-        };
-        (!name.is_empty()).then_some((Variable { name, default }, close + 3))
-    } else {
-        let len = ident_len(body);
-        (len > 0).then_some((
-            Variable {
-                name: &body[..len],
-                default: None,
-            },
-            len + 1,
-        ))
-    }
 }
 
 #[cfg(test)]

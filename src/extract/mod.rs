@@ -2,6 +2,7 @@
 //! replace. One file per format family; extractors know nothing of config or rewriting.
 
 pub mod dockerfile;
+pub mod vars;
 
 use crate::reference::ImageRef;
 use crate::source::Span;
