@@ -421,11 +421,9 @@ impl<'a> Scanner<'a> {
                     shared: false,
                 })
             }
-            vars::Shape::LeadingVariable {
-                variable,
-                len,
-                whole,
-            } => self.through_arg(logical, range.start, variable, whole, len, raw, statement),
+            vars::Shape::LeadingVariable { variable, len, .. } => {
+                self.through_arg(logical, range.start, variable, len, raw, statement)
+            }
             // Anything else: report only when every variable has a default.
             vars::Shape::Other => {
                 let image = ImageRef::parse(&self.expand(raw)?).ok()?;
@@ -448,11 +446,11 @@ impl<'a> Scanner<'a> {
         logical: &Logical,
         start: usize,
         var: vars::Variable<'_>,
-        whole: bool,
         var_len: usize,
         raw: &str,
         statement: usize,
     ) -> Option<Occurrence> {
+        let whole = var_len == raw.len();
         let part = if whole { Part::Whole } else { Part::Name };
         if let Some(arg) = self.args.get(var.name).filter(|a| !a.value.is_empty()) {
             let image = ImageRef::parse(&arg.value).ok()?;
