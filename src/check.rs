@@ -72,7 +72,10 @@ impl Checker<'_> {
             if lines.suppressed(&verdict.rule, &[occurrence.statement, span.start]) {
                 continue;
             }
-            let fix = verdict.destination.as_ref().map(|d| fix_for(occurrence, d));
+            let fix = verdict
+                .destination
+                .as_ref()
+                .map(|d| fix_for(occurrence, d, text));
             findings.push(Finding {
                 message: message(
                     &verdict.rule,
@@ -156,7 +159,7 @@ impl<'a> Suppressions<'a> {
                 .and_then(|l| self.lines.line_text(l))
                 .is_some_and(|t| comment_suppresses(t.trim_start(), rule));
             // In a Dockerfile `#` starts a comment only at the start of a line.
-            let same = self.kind != FileKind::Dockerfile
+            let same = self.kind.has_trailing_comments()
                 && self.lines.line_text(line).is_some_and(|t| {
                     t.find(" #")
                         .is_some_and(|i| comment_suppresses(&t[i + 1..], rule))

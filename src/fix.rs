@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::check::Finding;
-use crate::extract::{extract, Part};
+use crate::extract::extract;
 use crate::rewrite::Edit;
 use crate::walk::FileKind;
 
@@ -23,7 +23,13 @@ pub fn apply(text: &str, findings: &[Finding], allow_unsafe: bool) -> Patched {
     let mut order: Vec<usize> = (0..findings.len())
         .filter(|&i| findings[i].is_fixable(allow_unsafe))
         .collect();
-    order.sort_by_key(|&i| findings[i].fix.as_ref().map(|f| f.edits[0].span));
+    order.sort_by_key(|&i| {
+        findings[i]
+            .fix
+            .as_ref()
+            .and_then(|f| f.edits.first())
+            .map(|e| e.span)
+    });
     let mut taken: Vec<&Edit> = Vec::new();
     let mut applied = Vec::new();
     for i in order {
@@ -85,10 +91,7 @@ pub fn verify(
         let (Some(index), Some(destination)) = (finding.occurrence, &finding.destination) else {
             continue;
         };
-        expected[index] = match old.occurrences[index].parts[0].0 {
-            Part::Whole => destination.canonical(),
-            Part::Name => destination.canonical_name(),
-        };
+        expected[index] = destination.canonical();
     }
     for (want, got) in expected.iter().zip(&new.occurrences) {
         if *want != got.image.canonical() {

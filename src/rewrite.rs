@@ -172,23 +172,43 @@ impl<'a> Rewriter<'a> {
     }
 }
 
-/// The fix that moves `occurrence` to `destination`.
-pub fn fix_for(occurrence: &Occurrence, destination: &ImageRef) -> Fix {
-    let (part, span) = occurrence.parts[0];
-    let tag_lost = part == Part::Name && destination.tag != occurrence.image.tag;
-    let replacement = match part {
-        Part::Name if !tag_lost => destination.name(),
-        _ => destination.render(),
-    };
+/// The fix that moves `occurrence` (in `text`) to `destination`: one edit per part whose
+/// content changes.
+pub fn fix_for(occurrence: &Occurrence, destination: &ImageRef, text: &str) -> Fix {
+    let has = |wanted: &[Part]| occurrence.parts.iter().any(|(p, _)| wanted.contains(p));
+    let has_registry = has(&[Part::Registry, Part::NullRegistry]);
+    let tag_changes = destination.tag != occurrence.image.tag;
+    let mut edits = Vec::new();
+    for &(part, span) in &occurrence.parts {
+        let content = match part {
+            Part::Whole => destination.render(),
+            Part::Name => destination.name(),
+            Part::Repository if has_registry => destination.path.clone(),
+            Part::Repository => destination.name(),
+            Part::Registry => destination.registry.clone().unwrap_or_default(),
+            Part::NullRegistry => match &destination.registry {
+                Some(host) => format!(" {host}"),
+                None => continue,
+            },
+            Part::Tag if tag_changes => destination.tag.clone().unwrap_or_default(),
+            Part::Tag => continue,
+        };
+        if text.get(span.start..span.end) != Some(content.as_str()) {
+            edits.push(Edit { span, content });
+        }
+    }
     let (applicability, note) = if let Some(blocker) = occurrence.blocker {
         (
             Applicability::DisplayOnly,
             Some(blocker.reason().to_owned()),
         )
-    } else if tag_lost {
+    } else if tag_changes && !has(&[Part::Whole, Part::Tag]) {
         (
             Applicability::DisplayOnly,
-            Some("the destination sets a tag, but the tag here is a variable".to_owned()),
+            Some(
+                "the destination sets a tag, but the tag here is a variable or written apart"
+                    .to_owned(),
+            ),
         )
     } else if occurrence.shared {
         (
@@ -199,12 +219,9 @@ pub fn fix_for(occurrence: &Occurrence, destination: &ImageRef) -> Fix {
         (Applicability::Safe, None)
     };
     Fix {
-        edits: vec![Edit {
-            span,
-            content: replacement.clone(),
-        }],
-        replacement,
+        replacement: destination.render(),
         applicability,
         note,
+        edits,
     }
 }

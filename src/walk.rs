@@ -10,13 +10,38 @@ use ignore::WalkBuilder;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FileKind {
     Dockerfile,
+    /// Any other YAML: Kubernetes manifests, CRDs, Tekton, Argo, app configs.
+    Kubernetes,
+    /// `values*.yaml` in a Helm chart.
+    HelmValues,
+    /// A file under a chart's `templates/` (not YAML until rendered).
+    HelmTemplate,
+    /// A chart's `Chart.yaml` (Artifact Hub image annotations).
+    HelmChart,
+    Kustomize,
+    Compose,
+    GithubActions,
+    GitlabCi,
 }
 
 impl FileKind {
     pub fn as_str(self) -> &'static str {
         match self {
             FileKind::Dockerfile => "dockerfile",
+            FileKind::Kubernetes => "kubernetes",
+            FileKind::HelmValues => "helm-values",
+            FileKind::HelmTemplate => "helm-template",
+            FileKind::HelmChart => "helm-chart",
+            FileKind::Kustomize => "kustomize",
+            FileKind::Compose => "compose",
+            FileKind::GithubActions => "github-actions",
+            FileKind::GitlabCi => "gitlab-ci",
         }
+    }
+
+    /// Whether `#` comments may follow a value on the same line.
+    pub fn has_trailing_comments(self) -> bool {
+        self != FileKind::Dockerfile
     }
 }
 
@@ -116,10 +141,65 @@ fn walk_dirs(first: &Path, rest: &[PathBuf], filter: &dyn PathFilter) -> Vec<Can
     found.into_inner().unwrap()
 }
 
-/// Classifies a file met during a walk, by its name alone.
+/// Classifies a file met during a walk by its name, and for Helm files by the chart around it.
 pub fn classify(path: &Path) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
-    is_dockerfile_name(name).then_some(FileKind::Dockerfile)
+    if is_dockerfile_name(name) {
+        return Some(FileKind::Dockerfile);
+    }
+    let lower = name.to_ascii_lowercase();
+    let stem = lower
+        .strip_suffix(".yaml")
+        .or_else(|| lower.strip_suffix(".yml"));
+    if name == "Kustomization" || stem == Some("kustomization") {
+        return Some(FileKind::Kustomize);
+    }
+    if (stem.is_some() || lower.ends_with(".tpl")) && in_chart_templates(path) {
+        return Some(FileKind::HelmTemplate);
+    }
+    let stem = stem?;
+    let parent = |n: usize| {
+        path.ancestors()
+            .nth(n)
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+    };
+    let kind = if stem == ".gitlab-ci" || stem.ends_with(".gitlab-ci") {
+        FileKind::GitlabCi
+    } else if stem.starts_with("compose") || stem.starts_with("docker-compose") {
+        FileKind::Compose
+    } else if stem == "action" || (parent(1) == Some("workflows") && parent(2) == Some(".github")) {
+        FileKind::GithubActions
+    } else if name == "Chart.yaml" {
+        FileKind::HelmChart
+    } else if stem.starts_with("values") && chart_above(path) {
+        FileKind::HelmValues
+    } else {
+        FileKind::Kubernetes
+    };
+    Some(kind)
+}
+
+/// How many directories up a values file may sit below its `Chart.yaml` (`ci/`, `values/`).
+const CHART_DEPTH: usize = 3;
+
+/// A `Chart.yaml` in the file's directory or one of its nearest ancestors.
+fn chart_above(path: &Path) -> bool {
+    path.ancestors()
+        .skip(1)
+        .take(CHART_DEPTH)
+        .take_while(|dir| !dir.join(".git").exists())
+        .any(|dir| dir.join("Chart.yaml").is_file())
+}
+
+/// Under a `templates/` directory that sits beside a `Chart.yaml`.
+fn in_chart_templates(path: &Path) -> bool {
+    path.ancestors().skip(1).any(|dir| {
+        dir.file_name() == Some("templates".as_ref())
+            && dir
+                .parent()
+                .is_some_and(|chart| chart.join("Chart.yaml").is_file())
+    })
 }
 
 /// Classifies a file named on the command line: by name, then by content.

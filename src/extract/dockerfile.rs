@@ -291,7 +291,7 @@ impl<'a> Scanner<'a> {
             let inner_start = value_start + usize::from(quoted);
             let (span, contiguous) = logical.span(inner_start..inner_start + inner.len());
             let blocker = if quoted && inner.contains(self.escape) {
-                Some(Blocker::Escapes)
+                Some(Blocker::NotVerbatim)
             } else if !contiguous {
                 Some(Blocker::LineContinuation)
             } else {

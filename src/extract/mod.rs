@@ -1,8 +1,15 @@
 //! Extract stage: a file's text → the image references in it, with the byte spans an edit may
 //! replace. One file per format family; extractors know nothing of config or rewriting.
 
+pub mod compose;
 pub mod dockerfile;
+pub mod github;
+pub mod gitlab;
+pub mod helm;
+pub mod kubernetes;
+pub mod kustomize;
 pub mod vars;
+pub mod yaml;
 
 use crate::reference::ImageRef;
 use crate::source::Span;
@@ -13,15 +20,24 @@ use crate::walk::FileKind;
 pub enum Part {
     /// `name[:tag][@digest]`, everything written.
     Whole,
-    /// Only the name; the tag or digest after it is a variable the edit keeps.
+    /// Only the name; the tag or digest is written elsewhere and kept.
     Name,
+    /// A Helm split map's `registry` value.
+    Registry,
+    /// A Helm split map's `registry:` key with no value: an edit inserts after the colon.
+    NullRegistry,
+    /// A Helm split map's `repository` value.
+    Repository,
+    /// A tag written on its own (Helm `tag`, Kustomize `newTag`), edited only when a
+    /// destination sets a different tag.
+    Tag,
 }
 
 /// Why a reference can be reported but not rewritten automatically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Blocker {
-    /// The value uses escape sequences, so its bytes are not the reference's characters.
-    Escapes,
+    /// The value's bytes are not its characters: escapes, line folding or a block scalar.
+    NotVerbatim,
     /// The reference is split over a line continuation.
     LineContinuation,
     /// Part of the name comes from variables that cannot be edited in one place.
@@ -33,7 +49,9 @@ pub enum Blocker {
 impl Blocker {
     pub fn reason(self) -> &'static str {
         match self {
-            Blocker::Escapes => "the value uses escape sequences",
+            Blocker::NotVerbatim => {
+                "the value is written with escapes, line folding or as a block scalar"
+            }
             Blocker::LineContinuation => "the reference is split across a line continuation",
             Blocker::Variables => "the name is assembled from variables",
             Blocker::ParseError => "the file has a parse error",
@@ -44,13 +62,15 @@ impl Blocker {
 /// One image reference found in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Occurrence {
-    /// The literal reference (for `golang:${GO}`, the name `golang` alone).
+    /// The reference (for `golang:${GO}`, the literal name `golang` alone; for a Helm split
+    /// map, the composed reference).
     pub image: ImageRef,
     /// The reference as the file writes it (`golang:${GO}`).
     pub text: String,
-    /// The spans an edit replaces. Never empty.
+    /// The spans an edit replaces; the first is where reports point. Never empty.
     pub parts: Vec<(Part, Span)>,
-    /// Start of the statement holding the reference, for suppression comments above it.
+    /// Start of the statement (instruction, YAML key) holding the reference, for suppression
+    /// comments above it.
     pub statement: usize,
     pub blocker: Option<Blocker>,
     /// The edited value is used elsewhere too (a Dockerfile `ARG` also read by `RUN`), so an
@@ -59,6 +79,18 @@ pub struct Occurrence {
 }
 
 impl Occurrence {
+    /// A reference written whole in `span`.
+    pub fn whole(image: ImageRef, text: &str, span: Span, statement: usize) -> Occurrence {
+        Occurrence {
+            image,
+            text: text.to_owned(),
+            parts: vec![(Part::Whole, span)],
+            statement,
+            blocker: None,
+            shared: false,
+        }
+    }
+
     /// The span a report points at.
     pub fn location(&self) -> Span {
         self.parts[0].1
@@ -81,6 +113,8 @@ pub struct Extraction {
 pub fn extract(kind: FileKind, text: &str) -> Extraction {
     let mut extraction = match kind {
         FileKind::Dockerfile => dockerfile::extract(text),
+        FileKind::HelmTemplate => helm::template(text),
+        _ => yaml_family(kind, text),
     };
     if !extraction.errors.is_empty() {
         for occurrence in &mut extraction.occurrences {
@@ -90,4 +124,56 @@ pub fn extract(kind: FileKind, text: &str) -> Extraction {
     extraction.occurrences.sort_by_key(|o| o.location());
     extraction.occurrences.dedup_by(|a, b| a.parts == b.parts);
     extraction
+}
+
+fn yaml_family(kind: FileKind, text: &str) -> Extraction {
+    let mut out = Extraction::default();
+    let occurrences = &mut out.occurrences;
+    let result = yaml::parse_stream(text, |doc| match kind {
+        FileKind::HelmValues => helm::values(doc, text, occurrences),
+        FileKind::HelmChart => helm::chart(doc, text, occurrences),
+        FileKind::Kustomize => kustomize::document(doc, occurrences),
+        FileKind::Compose => compose::document(doc, occurrences),
+        FileKind::GithubActions => github::document(doc, occurrences),
+        FileKind::GitlabCi => gitlab::document(doc, occurrences),
+        _ => kubernetes::document(doc, occurrences),
+    });
+    if let Err(error) = result {
+        out.errors.push(error);
+    }
+    out
+}
+
+/// The reference held by scalar node `value`, reported at the statement starting at `key`.
+pub fn scalar_reference(
+    doc: &yaml::Document,
+    key: yaml::NodeId,
+    value: yaml::NodeId,
+) -> Option<Occurrence> {
+    let scalar = doc.scalar(value)?;
+    let image = ImageRef::parse(&scalar.value).ok()?;
+    let mut occurrence = Occurrence::whole(image, &scalar.value, scalar.span, doc.node(key).start);
+    if !scalar.verbatim {
+        occurrence.blocker = Some(Blocker::NotVerbatim);
+    }
+    Some(occurrence)
+}
+
+/// Like [`scalar_reference`] for values that carry a scheme prefix (`docker://alpine`): the
+/// span starts after it.
+pub fn prefixed_reference(
+    doc: &yaml::Document,
+    key: yaml::NodeId,
+    value: yaml::NodeId,
+    prefix: &str,
+) -> Option<Occurrence> {
+    let scalar = doc.scalar(value)?;
+    let rest = scalar.value.strip_prefix(prefix)?;
+    let image = ImageRef::parse(rest).ok()?;
+    let span = Span::new(scalar.span.start + prefix.len(), scalar.span.end);
+    let mut occurrence = Occurrence::whole(image, rest, span, doc.node(key).start);
+    if !scalar.verbatim {
+        occurrence.blocker = Some(Blocker::NotVerbatim);
+    }
+    Some(occurrence)
 }

@@ -127,22 +127,37 @@ mod tests {
 
     #[test]
     fn shapes() {
-        assert!(matches!(shape("golang:${V}-alpine"), Shape::LiteralName { len: 6 }));
+        assert!(matches!(
+            shape("golang:${V}-alpine"),
+            Shape::LiteralName { len: 6 }
+        ));
         assert!(matches!(shape("localhost:${PORT}/app"), Shape::Other));
-        assert!(matches!(shape("${IMAGE}"), Shape::LeadingVariable { whole: true, .. }));
-        assert!(matches!(shape("${IMAGE}:1.2"), Shape::LeadingVariable { whole: false, .. }));
+        assert!(matches!(
+            shape("${IMAGE}"),
+            Shape::LeadingVariable { whole: true, .. }
+        ));
+        assert!(matches!(
+            shape("${IMAGE}:1.2"),
+            Shape::LeadingVariable { whole: false, .. }
+        ));
         assert!(matches!(shape("${REGISTRY}/app"), Shape::Other));
     }
 
     #[test]
     fn defaults_and_expansion() {
         let (v, len) = parse("${IMAGE:-nginx:1.25}").unwrap();
-        assert_eq!((v.name, v.default, len), ("IMAGE", Some(("nginx:1.25", 9)), 20));
+        assert_eq!(
+            (v.name, v.default, len),
+            ("IMAGE", Some(("nginx:1.25", 9)), 20)
+        );
         let (v, _) = parse("${IMAGE-nginx}").unwrap();
         assert_eq!(v.default, Some(("nginx", 8)));
         assert!(parse("${IMAGE:?required}").is_none());
         let none = |_: &str| None;
-        assert_eq!(expand("${R:-docker.io}/nginx", none).as_deref(), Some("docker.io/nginx"));
+        assert_eq!(
+            expand("${R:-docker.io}/nginx", none).as_deref(),
+            Some("docker.io/nginx")
+        );
         assert_eq!(expand("${R}/nginx", none), None);
         let names: Vec<&str> = names_read("echo $A ${B} $$ ${C:-x}").collect();
         assert_eq!(names, ["A", "B", "C"]);

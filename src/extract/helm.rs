@@ -1,0 +1,241 @@
+//! Extract stage, Helm: values files (`image: "ref"` strings and split maps
+//! `{registry, repository, tag, digest}` under keys ending in `image`/`Image`), chart templates
+//! (a line scan for literal `image:` values; anything with `{{` is left alone), and the Artifact
+//! Hub `artifacthub.io/images` annotation of `Chart.yaml` (a YAML list inside a block scalar).
+
+use super::kubernetes::looks_like_image;
+use super::yaml::{self, Document, NodeId, Scalar};
+use super::{scalar_reference, Blocker, Extraction, Occurrence, Part};
+use crate::reference::ImageRef;
+use crate::source::Span;
+
+/// Words that YAML reads as booleans or null, never image names.
+const NOT_NAMES: &[&str] = &["true", "false", "yes", "no", "on", "off", "null", "~"];
+
+pub fn values(doc: &Document, text: &str, out: &mut Vec<Occurrence>) {
+    for (key, value) in doc.all_entries() {
+        let Some(name) = doc.str(key) else {
+            continue;
+        };
+        if !(name.ends_with("image") || name.ends_with("Image")) {
+            continue;
+        }
+        if doc.is_map(value) {
+            out.extend(split_map(doc, text, key, value));
+        } else if let Some(occurrence) = scalar_reference(doc, key, value) {
+            let plain_word = NOT_NAMES.contains(&occurrence.text.to_ascii_lowercase().as_str());
+            // `image: nginx` is an image; `useImage: true` or `initImage: busybox` need more.
+            if !plain_word && (name == "image" || looks_like_image(&occurrence.image)) {
+                out.push(occurrence);
+            }
+        }
+    }
+}
+
+/// `{registry, repository, tag, digest}`: an empty or missing registry means Docker Hub.
+fn split_map(doc: &Document, text: &str, key: NodeId, map: NodeId) -> Option<Occurrence> {
+    let field = |name: &str| {
+        doc.entries(map)
+            .iter()
+            .find(|(k, _)| doc.str(*k) == Some(name))
+            .map(|&(k, v)| (k, v))
+    };
+    let (_, repository_id) = field("repository")?;
+    let repository = doc.scalar(repository_id).filter(|s| !s.value.is_empty())?;
+    let registry = field("registry");
+    let registry_scalar = match registry {
+        Some((_, id)) => Some(doc.scalar(id)?),
+        None => None,
+    };
+    let tag = field("tag").and_then(|(_, id)| doc.scalar(id));
+    let digest = field("digest").and_then(|(_, id)| doc.scalar(id));
+
+    let mut composed = match registry_scalar.filter(|r| !r.value.is_empty()) {
+        Some(r) => format!("{}/{}", r.value, repository.value),
+        None => repository.value.clone(),
+    };
+    if let Some(tag) = tag.filter(|t| !t.value.is_empty()) {
+        composed = format!("{composed}:{}", tag.value);
+    }
+    if let Some(digest) = digest.filter(|d| !d.value.is_empty()) {
+        composed = format!("{composed}@{}", digest.value);
+    }
+    let image = ImageRef::parse(&composed).ok()?;
+
+    let mut parts = vec![(Part::Repository, repository.span)];
+    let mut used: Vec<&Scalar> = vec![repository];
+    if let (Some((registry_key, _)), Some(scalar)) = (registry, registry_scalar) {
+        if scalar.null {
+            parts.push((
+                Part::NullRegistry,
+                after_colon(text, doc.node(registry_key).start)?,
+            ));
+        } else {
+            parts.push((Part::Registry, scalar.span));
+            used.push(scalar);
+        }
+    }
+    if let Some(tag) = tag.filter(|t| !t.null) {
+        parts.push((Part::Tag, tag.span));
+        used.push(tag);
+    }
+    Some(Occurrence {
+        text: composed,
+        image,
+        parts,
+        statement: doc.node(key).start,
+        blocker: used
+            .iter()
+            .any(|s| !s.verbatim)
+            .then_some(Blocker::NotVerbatim),
+        shared: false,
+    })
+}
+
+/// The empty span just after the `:` that follows a key starting at `key_start`.
+fn after_colon(text: &str, key_start: usize) -> Option<Span> {
+    let colon = key_start + text.get(key_start..)?.find(':')?;
+    Some(Span::new(colon + 1, colon + 1))
+}
+
+/// A chart template is Go-template text, not YAML: find literal `image:` values line by line.
+pub fn template(text: &str) -> Extraction {
+    let mut out = Extraction::default();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let content = line.trim_end_matches(['\n', '\r']);
+        let Some((value, value_start)) = image_value(content) else {
+            continue;
+        };
+        let Ok(image) = ImageRef::parse(value) else {
+            continue;
+        };
+        let span = Span::new(start + value_start, start + value_start + value.len());
+        let statement = start + (content.len() - content.trim_start().len());
+        out.occurrences
+            .push(Occurrence::whole(image, value, span, statement));
+    }
+    out
+}
+
+/// The literal value of an `image:` line (`- image: "nginx" # comment`) and its offset.
+fn image_value(line: &str) -> Option<(&str, usize)> {
+    if line.contains("{{") {
+        return None;
+    }
+    let mut rest = line.trim_start();
+    while let Some(item) = rest.strip_prefix("- ") {
+        rest = item.trim_start();
+    }
+    let after_key = rest
+        .strip_prefix("image:")
+        .or_else(|| rest.strip_prefix("\"image\":"))?;
+    let value = after_key.trim_start();
+    let value = match value.find(" #") {
+        Some(i) => &value[..i],
+        None => value,
+    }
+    .trim_end();
+    let value = match value.as_bytes().first() {
+        Some(&q @ (b'"' | b'\'')) if value.len() >= 2 && value.as_bytes()[value.len() - 1] == q => {
+            &value[1..value.len() - 1]
+        }
+        _ => value,
+    };
+    if value.is_empty() {
+        return None;
+    }
+    // `value` is a slice of `line`, so its offset is the distance between the two.
+    Some((value, value.as_ptr() as usize - line.as_ptr() as usize))
+}
+
+const IMAGES_ANNOTATION: &str = "artifacthub.io/images";
+
+/// `annotations: {artifacthub.io/images: |- …}`: the list's `image` values, located in the
+/// file through the block's indentation.
+pub fn chart(doc: &Document, text: &str, out: &mut Vec<Occurrence>) {
+    let Some(annotations) = doc.root().and_then(|r| doc.get(r, "annotations")) else {
+        return;
+    };
+    let Some(block_id) = doc.get(annotations, IMAGES_ANNOTATION) else {
+        return;
+    };
+    let Some(block) = doc.scalar(block_id) else {
+        return;
+    };
+    let lines = BlockLines::new(text, block);
+    let _ = yaml::parse_stream(&block.value, |inner| {
+        for (key, value) in inner.all_entries() {
+            if inner.str(key) != Some("image") {
+                continue;
+            }
+            let Some(mut occurrence) = scalar_reference(inner, key, value) else {
+                continue;
+            };
+            match lines.as_ref().and_then(|l| l.map(occurrence.location())) {
+                Some(span) => {
+                    occurrence.parts = vec![(Part::Whole, span)];
+                    occurrence.statement = lines
+                        .as_ref()
+                        .and_then(|l| l.map(Span::new(occurrence.statement, occurrence.statement)))
+                        .map_or(span.start, |s| s.start);
+                }
+                None => {
+                    // Report at the annotation, without a fix.
+                    occurrence.parts = vec![(Part::Whole, block.span)];
+                    occurrence.statement = doc.node(block_id).start;
+                    occurrence.blocker = Some(Blocker::NotVerbatim);
+                }
+            }
+            out.push(occurrence);
+        }
+    });
+}
+
+/// Maps offsets in a literal block scalar's value back to the file: value line `i` is file
+/// line `i` of the block with the block's indentation in front.
+struct BlockLines {
+    /// For each value line: (offset in the value, offset in the file, length).
+    lines: Vec<(usize, usize, usize)>,
+}
+
+impl BlockLines {
+    fn new(text: &str, block: &Scalar) -> Option<BlockLines> {
+        let first_line_start = text[..block.span.start].rfind('\n').map_or(0, |i| i + 1);
+        let indent = block.span.start - first_line_start;
+        let mut lines = Vec::new();
+        let mut value_offset = 0;
+        let mut file_offset = first_line_start;
+        for value_line in block.value.split_inclusive('\n') {
+            let content = value_line.trim_end_matches('\n');
+            let file_line = text.get(file_offset..)?.split_inclusive('\n').next()?;
+            let file_content = file_line.trim_end_matches(['\n', '\r']);
+            let mapped = if content.is_empty() {
+                file_content.trim().is_empty()
+            } else {
+                file_content.get(indent..) == Some(content)
+            };
+            if !mapped {
+                return None;
+            }
+            lines.push((value_offset, file_offset + indent, content.len()));
+            value_offset += value_line.len();
+            file_offset += file_line.len();
+        }
+        Some(BlockLines { lines })
+    }
+
+    /// The file span of a span of the value that lies within one line.
+    fn map(&self, span: Span) -> Option<Span> {
+        let &(value_start, file_start, len) = self
+            .lines
+            .iter()
+            .rev()
+            .find(|(value_start, _, _)| *value_start <= span.start)?;
+        let within = span.start - value_start;
+        (span.end - value_start <= len.max(within))
+            .then(|| Span::new(file_start + within, file_start + within + span.len()))
+    }
+}

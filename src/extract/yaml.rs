@@ -1,0 +1,370 @@
+//! Extract stage, YAML: a span-exact document model built from `saphyr-parser` events, shared
+//! by the YAML-family extractors. Scalars carry the byte range of their content (inside the
+//! quotes, after any `&anchor` / `!tag`), so an edit keeps quoting and style. Documents are
+//! built and handed over one at a time, iteratively, so neither deep nesting nor long streams
+//! exhaust the stack or the memory. Aliases are never expanded.
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+
+use super::ParseError;
+use crate::source::Span;
+
+pub type NodeId = usize;
+
+#[derive(Debug)]
+pub enum Value {
+    Scalar(Scalar),
+    Map(Vec<(NodeId, NodeId)>),
+    Seq(Vec<NodeId>),
+    Alias,
+}
+
+#[derive(Debug)]
+pub struct Scalar {
+    pub value: String,
+    /// The content's bytes: inside the quotes for quoted scalars, after any properties.
+    pub span: Span,
+    /// The bytes of `span` are exactly `value`: no escapes, no line folding, not a block.
+    pub verbatim: bool,
+    /// A literal (`|`) or folded (`>`) block scalar.
+    pub block: bool,
+    /// An empty plain scalar (`key:` with nothing after it).
+    pub null: bool,
+}
+
+#[derive(Debug)]
+pub struct Node {
+    pub value: Value,
+    /// Where the node starts (its properties included).
+    pub start: usize,
+}
+
+/// One YAML document.
+#[derive(Debug, Default)]
+pub struct Document {
+    pub nodes: Vec<Node>,
+}
+
+impl Document {
+    pub fn root(&self) -> Option<NodeId> {
+        (!self.nodes.is_empty()).then_some(0)
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id]
+    }
+
+    pub fn scalar(&self, id: NodeId) -> Option<&Scalar> {
+        match &self.nodes[id].value {
+            Value::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A scalar's value, when the node is a scalar.
+    pub fn str(&self, id: NodeId) -> Option<&str> {
+        self.scalar(id).map(|s| s.value.as_str())
+    }
+
+    pub fn entries(&self, id: NodeId) -> &[(NodeId, NodeId)] {
+        match &self.nodes[id].value {
+            Value::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    pub fn items(&self, id: NodeId) -> &[NodeId] {
+        match &self.nodes[id].value {
+            Value::Seq(items) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn is_map(&self, id: NodeId) -> bool {
+        matches!(self.nodes[id].value, Value::Map(_))
+    }
+
+    /// The value under scalar key `key` in mapping `id`.
+    pub fn get(&self, id: NodeId, key: &str) -> Option<NodeId> {
+        self.entries(id)
+            .iter()
+            .find(|(k, _)| self.str(*k) == Some(key))
+            .map(|&(_, v)| v)
+    }
+
+    /// Every (key, value) pair of every mapping, in document order, found without recursion.
+    pub fn all_entries(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
+        self.nodes
+            .iter()
+            .flat_map(|n| match &n.value {
+                Value::Map(entries) => entries.as_slice(),
+                _ => &[],
+            })
+            .copied()
+    }
+}
+
+/// Converts the parser's character indices to byte offsets.
+struct CharIndex<'a> {
+    text: &'a str,
+    ascii: bool,
+    /// Byte offset of every 64th character.
+    checkpoints: Vec<usize>,
+}
+
+impl<'a> CharIndex<'a> {
+    const STRIDE: usize = 64;
+
+    fn new(text: &'a str) -> CharIndex<'a> {
+        let ascii = text.is_ascii();
+        let checkpoints = if ascii {
+            Vec::new()
+        } else {
+            text.char_indices()
+                .step_by(Self::STRIDE)
+                .map(|(i, _)| i)
+                .collect()
+        };
+        CharIndex {
+            text,
+            ascii,
+            checkpoints,
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        if self.ascii {
+            return char_index.min(self.text.len());
+        }
+        let Some(&base) = self.checkpoints.get(char_index / Self::STRIDE) else {
+            return self.text.len();
+        };
+        self.text[base..]
+            .char_indices()
+            .nth(char_index % Self::STRIDE)
+            .map_or(self.text.len(), |(i, _)| base + i)
+    }
+}
+
+/// Parses every document of `text`, handing each to `visit`. Stops at the first syntax error,
+/// which it returns (documents before it have been visited).
+pub fn parse_stream(text: &str, mut visit: impl FnMut(&Document)) -> Result<(), ParseError> {
+    let index = CharIndex::new(text);
+    let mut builder = Builder::default();
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| ParseError {
+            offset: index.byte(e.marker().index()),
+            message: format!("YAML syntax error: {}", e.info()),
+        })?;
+        let start = index.byte(span.start.index());
+        let end = index.byte(span.end.index()).max(start);
+        match event {
+            Event::DocumentStart(_) => builder = Builder::default(),
+            Event::DocumentEnd => {
+                visit(&builder.doc);
+                builder = Builder::default();
+            }
+            Event::Scalar(value, style, _, _) => {
+                let scalar = tighten(text, start, end, value.into_owned(), style);
+                builder.add(Value::Scalar(scalar), start);
+            }
+            Event::Alias(_) => {
+                builder.add(Value::Alias, start);
+            }
+            Event::MappingStart(..) => {
+                let id = builder.add(Value::Map(Vec::new()), start);
+                builder.open.push(Open { id, key: None });
+            }
+            Event::SequenceStart(..) => {
+                let id = builder.add(Value::Seq(Vec::new()), start);
+                builder.open.push(Open { id, key: None });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                builder.open.pop();
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Builder {
+    doc: Document,
+    open: Vec<Open>,
+}
+
+/// A collection being filled; for a mapping, the key waiting for its value.
+struct Open {
+    id: NodeId,
+    key: Option<NodeId>,
+}
+
+impl Builder {
+    fn add(&mut self, value: Value, start: usize) -> NodeId {
+        let id = self.doc.nodes.len();
+        self.doc.nodes.push(Node { value, start });
+        if let Some(parent) = self.open.last_mut() {
+            match &mut self.doc.nodes[parent.id].value {
+                Value::Map(entries) => match parent.key.take() {
+                    None => parent.key = Some(id),
+                    Some(key) => entries.push((key, id)),
+                },
+                Value::Seq(items) => items.push(id),
+                _ => {}
+            }
+        }
+        id
+    }
+}
+
+/// The exact content span of a scalar whose event span is `start..end`: skips `&anchor` and
+/// `!tag` properties and, for quoted scalars, ends at the closing quote.
+fn tighten(text: &str, start: usize, end: usize, value: String, style: ScalarStyle) -> Scalar {
+    let bytes = text.as_bytes();
+    let mut at = start;
+    while at < end && matches!(bytes[at], b'&' | b'!') {
+        while at < end && !bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        while at < end && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+    }
+    let (span, block) = match style {
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+            let quote = bytes.get(at).copied().unwrap_or(b'"');
+            (
+                Span::new(at + 1, closing_quote(bytes, at + 1, quote).max(at + 1)),
+                false,
+            )
+        }
+        ScalarStyle::Plain => (Span::new(at.min(end), end), false),
+        _ => (Span::new(at.min(end), end), true),
+    };
+    let span = Span::new(span.start.min(text.len()), span.end.min(text.len()));
+    let verbatim = !block && text.get(span.start..span.end) == Some(value.as_str());
+    let null = style == ScalarStyle::Plain && value.is_empty();
+    Scalar {
+        value,
+        span,
+        verbatim,
+        block,
+        null,
+    }
+}
+
+/// The offset of the quote closing a scalar whose content starts at `from`.
+fn closing_quote(bytes: &[u8], from: usize, quote: u8) -> usize {
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return i,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalars(text: &str) -> Vec<(String, String, bool)> {
+        let mut out = Vec::new();
+        parse_stream(text, |doc| {
+            for node in &doc.nodes {
+                if let Value::Scalar(s) = &node.value {
+                    out.push((
+                        s.value.clone(),
+                        text[s.span.start..s.span.end].to_owned(),
+                        s.verbatim,
+                    ));
+                }
+            }
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn quoted_scalars_end_at_their_quote_and_skip_properties() {
+        let text = "\u{feff}a: &x \"quoted é\" # c\r\nb: !!str plain\r\nc: *x\r\nd: {i: nginx, e: 'it''s'}\r\n";
+        let found = scalars(text);
+        let pairs: Vec<(&str, &str, bool)> = found
+            .iter()
+            .map(|(v, s, ok)| (v.as_str(), s.as_str(), *ok))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("a", "a", true),
+                ("quoted é", "quoted é", true),
+                ("b", "b", true),
+                ("plain", "plain", true),
+                ("c", "c", true),
+                ("d", "d", true),
+                ("i", "i", true),
+                ("nginx", "nginx", true),
+                ("e", "e", true),
+                ("it's", "it''s", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn escapes_folding_and_blocks_are_not_verbatim() {
+        let found = scalars("a: \"x\\ty\"\nb: one\n  two\nc: |\n  block\nd: \"\"\n");
+        let verbatim: Vec<(&str, bool)> =
+            found.iter().map(|(v, _, ok)| (v.as_str(), *ok)).collect();
+        assert_eq!(
+            verbatim,
+            [
+                ("a", true),
+                ("x\ty", false),
+                ("b", true),
+                ("one two", false),
+                ("c", true),
+                ("block\n", false),
+                ("d", true),
+                ("", true)
+            ]
+        );
+    }
+
+    #[test]
+    fn documents_are_visited_one_by_one() {
+        let mut roots = 0;
+        parse_stream("a: 1\n---\nb: 2\n---\n- c\n", |doc| {
+            roots += usize::from(doc.root().is_some());
+        })
+        .unwrap();
+        assert_eq!(roots, 3);
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_byte_offset() {
+        let err = parse_stream("a: é\nb: [1, 2\n", |_| {}).unwrap_err();
+        assert!(
+            err.offset > 0 && err.message.starts_with("YAML syntax error"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_builds_without_recursion() {
+        let depth = 5_000;
+        let mut text = String::new();
+        for i in 0..depth {
+            text.push_str(&" ".repeat(i));
+            text.push_str("k:\n");
+        }
+        text.push_str(&" ".repeat(depth));
+        text.push_str("image: nginx\n");
+        let mut nodes = 0;
+        parse_stream(&text, |doc| nodes = doc.nodes.len()).unwrap();
+        assert_eq!(nodes, 2 * depth + 3);
+    }
+}
