@@ -62,7 +62,8 @@ fn tree_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn run_case(case: &Path, bless: bool) -> Result<(), String> {
+/// Runs one case; returns how many changed YAML files the independent parser compared.
+fn run_case(case: &Path, bless: bool) -> Result<usize, String> {
     let before = case.join("before");
     let args = fix_args(case);
 
@@ -109,6 +110,8 @@ fn run_case(case: &Path, bless: bool) -> Result<(), String> {
         ));
     }
 
+    let yaml_files = check_yaml_equivalence(&tree_of(&before), &actual_tree)?;
+
     let again = regmig(work.path(), &fix_write);
     if tree_of(work.path()) != actual_tree {
         return Err("a second `fix --write` changed the tree".to_owned());
@@ -135,7 +138,69 @@ fn run_case(case: &Path, bless: bool) -> Result<(), String> {
     if (diff.code == 1) != changed && !diff.stdout.is_empty() {
         return Err(format!("fix preview exited {}", diff.code));
     }
-    Ok(())
+    Ok(yaml_files)
+}
+
+/// Every fixed YAML file, re-read by an independent parser, differs from the original only in
+/// image values. Helm templates are not YAML and are left out.
+fn check_yaml_equivalence(
+    before: &[(String, Vec<u8>)],
+    after: &[(String, Vec<u8>)],
+) -> Result<usize, String> {
+    let mut compared = 0;
+    for (path, old) in before {
+        let is_yaml = path.ends_with(".yaml") || path.ends_with(".yml");
+        if !is_yaml || path.contains("templates/") {
+            continue;
+        }
+        let Some((_, new)) = after.iter().find(|(p, _)| p == path) else {
+            continue;
+        };
+        if old == new {
+            continue;
+        }
+        let (old, new) = (String::from_utf8_lossy(old), String::from_utf8_lossy(new));
+        let parsed =
+            common::yaml_differs_only_in_images(&old, &new).map_err(|e| format!("{path}: {e}"))?;
+        compared += usize::from(parsed);
+    }
+    Ok(compared)
+}
+
+#[test]
+fn yaml_equivalence_catches_changes_outside_image_values() {
+    let ok = common::yaml_differs_only_in_images(
+        "a: 1
+image: x
+",
+        "a: 1
+image: y
+",
+    );
+    assert_eq!(ok, Ok(true));
+    assert!(common::yaml_differs_only_in_images(
+        "a: 1
+image: x
+",
+        "a: 2
+image: y
+"
+    )
+    .is_err());
+    assert!(common::yaml_differs_only_in_images(
+        "a: [1]
+",
+        "a: [1, 2]
+"
+    )
+    .is_err());
+    assert!(common::yaml_differs_only_in_images(
+        "a: {b: 1}
+",
+        "a: {c: 1}
+"
+    )
+    .is_err());
 }
 
 #[test]
@@ -144,9 +209,11 @@ fn every_fixture_case() {
     let cases = cases();
     assert!(!cases.is_empty(), "no fixture cases found");
     let mut failures = Vec::new();
+    let mut yaml_files = 0;
     for case in &cases {
-        if let Err(message) = run_case(case, bless) {
-            failures.push(format!("{}:\n{message}", case.display()));
+        match run_case(case, bless) {
+            Ok(compared) => yaml_files += compared,
+            Err(message) => failures.push(format!("{}:\n{message}", case.display())),
         }
     }
     assert!(
@@ -156,5 +223,12 @@ fn every_fixture_case() {
         cases.len(),
         failures.join("\n\n")
     );
-    eprintln!("{} fixture cases passed", cases.len());
+    assert!(
+        yaml_files >= 20,
+        "only {yaml_files} fixed YAML files were re-parsed"
+    );
+    eprintln!(
+        "{} fixture cases passed; {yaml_files} fixed YAML files re-parsed",
+        cases.len()
+    );
 }

@@ -3,7 +3,6 @@
 //! (a line scan for literal `image:` values; anything with `{{` is left alone), and the Artifact
 //! Hub `artifacthub.io/images` annotation of `Chart.yaml` (a YAML list inside a block scalar).
 
-use super::kubernetes::looks_like_image;
 use super::yaml::{self, Document, NodeId, Scalar};
 use super::{scalar_reference, Blocker, Extraction, Occurrence, Part};
 use crate::reference::ImageRef;
@@ -23,9 +22,11 @@ pub fn values(doc: &Document, text: &str, out: &mut Vec<Occurrence>) {
         if doc.is_map(value) {
             out.extend(split_map(doc, text, key, value));
         } else if let Some(occurrence) = scalar_reference(doc, key, value) {
-            let plain_word = NOT_NAMES.contains(&occurrence.text.to_ascii_lowercase().as_str());
-            // `image: nginx` is an image; `useImage: true` or `initImage: busybox` need more.
-            if !plain_word && (name == "image" || looks_like_image(&occurrence.image)) {
+            // `useImage: true` and `maxImage: 3` are settings, not images.
+            let text = occurrence.text.to_ascii_lowercase();
+            let setting = NOT_NAMES.contains(&text.as_str())
+                || text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+            if !setting {
                 out.push(occurrence);
             }
         }

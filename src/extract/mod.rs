@@ -151,8 +151,14 @@ pub fn scalar_reference(
     value: yaml::NodeId,
 ) -> Option<Occurrence> {
     let scalar = doc.scalar(value)?;
-    let image = ImageRef::parse(&scalar.value).ok()?;
-    let mut occurrence = Occurrence::whole(image, &scalar.value, scalar.span, doc.node(key).start);
+    // A block scalar ends with a line break; the name is the rest.
+    let written = if scalar.block {
+        scalar.value.trim()
+    } else {
+        scalar.value.as_str()
+    };
+    let image = ImageRef::parse(written).ok()?;
+    let mut occurrence = Occurrence::whole(image, written, scalar.span, doc.node(key).start);
     if !scalar.verbatim {
         occurrence.blocker = Some(Blocker::NotVerbatim);
     }

@@ -128,3 +128,72 @@ pub fn git_apply(dir: &Path, diff: &str) -> Result<(), String> {
         ))
     }
 }
+
+/// Re-reads `before` and `after` with an independent YAML parser (`yaml-rust2`) and checks the
+/// documents are equal except for values under keys that hold image references. `Ok(false)`
+/// when `before` is not valid YAML to that parser (a parse-error fixture).
+pub fn yaml_differs_only_in_images(before: &str, after: &str) -> Result<bool, String> {
+    use yaml_rust2::YamlLoader;
+    let Ok(old) = YamlLoader::load_from_str(before) else {
+        return Ok(false);
+    };
+    let new = YamlLoader::load_from_str(after)
+        .map_err(|e| format!("fixed YAML no longer parses: {e}"))?;
+    if old.len() != new.len() {
+        return Err(format!("{} documents became {}", old.len(), new.len()));
+    }
+    for (a, b) in old.iter().zip(&new) {
+        compare_yaml(a, b, "")?;
+    }
+    Ok(true)
+}
+
+/// Keys whose scalar values regmig may rewrite.
+fn holds_image(key: &str) -> bool {
+    key.ends_with("image")
+        || key.ends_with("Image")
+        || matches!(
+            key,
+            "name"
+                | "newName"
+                | "registry"
+                | "repository"
+                | "tag"
+                | "newTag"
+                | "uses"
+                | "container"
+                | "services"
+                | "artifacthub.io/images"
+        )
+}
+
+fn compare_yaml(a: &yaml_rust2::Yaml, b: &yaml_rust2::Yaml, key: &str) -> Result<(), String> {
+    use yaml_rust2::Yaml;
+    match (a, b) {
+        (Yaml::Hash(x), Yaml::Hash(y)) => {
+            if x.len() != y.len() || !x.keys().eq(y.keys()) {
+                return Err(format!("the keys under `{key}` changed"));
+            }
+            for ((k, va), vb) in x.iter().zip(y.values()) {
+                compare_yaml(va, vb, k.as_str().unwrap_or("?"))?;
+            }
+            Ok(())
+        }
+        (Yaml::Array(x), Yaml::Array(y)) => {
+            if x.len() != y.len() {
+                return Err(format!("the list under `{key}` changed length"));
+            }
+            x.iter()
+                .zip(y)
+                .try_for_each(|(va, vb)| compare_yaml(va, vb, key))
+        }
+        (Yaml::Hash(_) | Yaml::Array(_), _) | (_, Yaml::Hash(_) | Yaml::Array(_)) => {
+            Err(format!("the value under `{key}` changed shape"))
+        }
+        _ if a == b => Ok(()),
+        _ if holds_image(key) => Ok(()),
+        _ => Err(format!(
+            "`{key}` changed from {a:?} to {b:?}, which is not an image value"
+        )),
+    }
+}
