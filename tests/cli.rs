@@ -408,3 +408,52 @@ fn rules_lists_and_explains() {
     assert!(one.stdout.contains("toomanyrequests"));
     assert_eq!(regmig(dir.path(), &["rules", "nope"]).code, 2);
 }
+
+#[test]
+fn files_are_classified_by_name_and_chart() {
+    let dir = repo(&[
+        ("Dockerfile", "FROM nginx\n"),
+        ("k8s/pod.yaml", "apiVersion: v1\nkind: Pod\nspec: {containers: [{image: nginx}]}\n"),
+        ("chart/Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n"),
+        ("chart/values.yaml", "image: nginx\n"),
+        ("chart/values-dev.yml", "image: nginx\n"),
+        ("chart/templates/pod.yaml", "image: nginx\n"),
+        ("values.yaml", "image: nginx:1\n"),
+        ("kustomization.yml", "images: [{name: nginx}]\n"),
+        ("Kustomization", "images: [{name: nginx}]\n"),
+        ("compose.yaml", "services: {web: {image: nginx}}\n"),
+        ("docker-compose.prod.yml", "services: {web: {image: nginx}}\n"),
+        (".github/workflows/ci.yaml", "jobs: {t: {container: nginx}}\n"),
+        ("action.yml", "runs: {image: 'docker://nginx'}\n"),
+        (".gitlab-ci.yml", "image: nginx\n"),
+        ("ci/deploy.gitlab-ci.yml", "image: nginx\n"),
+        ("notes.txt", "image: nginx\n"),
+    ]);
+    let doc = json(dir.path(), &[]);
+    let kinds: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}", f["path"].as_str().unwrap(), f["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ".github/workflows/ci.yaml github-actions",
+            ".gitlab-ci.yml gitlab-ci",
+            "Dockerfile dockerfile",
+            "Kustomization kustomize",
+            "action.yml github-actions",
+            "chart/templates/pod.yaml helm-template",
+            "chart/values-dev.yml helm-values",
+            "chart/values.yaml helm-values",
+            "ci/deploy.gitlab-ci.yml gitlab-ci",
+            "compose.yaml compose",
+            "docker-compose.prod.yml compose",
+            "k8s/pod.yaml kubernetes",
+            "kustomization.yml kustomize",
+            "values.yaml kubernetes",
+        ]
+    );
+    assert_eq!(doc["summary"]["files_scanned"], 15, "Chart.yaml is scanned too");
+}

@@ -64,8 +64,9 @@ fn dockerfile() -> impl Strategy<Value = String> {
         })
 }
 
-/// Checks and fixes `text` once, as `fix --write --unsafe` would (without the disk).
-fn fix_once(text: &str) -> (String, Vec<regmig::rewrite::Edit>) {
+/// Checks and fixes `text`, a file of `kind`, once, as `fix --write --unsafe` would (without
+/// the disk).
+fn fix_once(kind: FileKind, text: &str) -> (String, Vec<regmig::rewrite::Edit>) {
     let rules = rules::builtin();
     let config = config::parse(CONFIG, Path::new("regmig.toml"), rules).unwrap();
     let rewriter = Rewriter::new(&config, rules).unwrap();
@@ -74,8 +75,8 @@ fn fix_once(text: &str) -> (String, Vec<regmig::rewrite::Edit>) {
         rules,
         rewriter: &rewriter,
     };
-    let extraction = extract(FileKind::Dockerfile, text);
-    let findings = checker.check(FileKind::Dockerfile, text, &extraction);
+    let extraction = extract(kind, text);
+    let findings = checker.check(kind, text, &extraction);
     let patched = fix::apply(text, &findings, true);
     let edits = patched
         .applied
@@ -83,7 +84,7 @@ fn fix_once(text: &str) -> (String, Vec<regmig::rewrite::Edit>) {
         .flat_map(|&i| findings[i].fix.as_ref().unwrap().edits.clone())
         .collect();
     if !patched.applied.is_empty() {
-        fix::verify(FileKind::Dockerfile, text, &patched, &findings)
+        fix::verify(kind, text, &patched, &findings)
             .unwrap_or_else(|e| panic!("verification failed on {text:?}: {e}"));
     }
     (patched.text, edits)
@@ -120,10 +121,42 @@ proptest! {
 
     #[test]
     fn a_fix_changes_only_bytes_inside_its_edits(text in dockerfile()) {
-        let (fixed, mut edits) = fix_once(&text);
+        only_edited_bytes_change(FileKind::Dockerfile, &text)?;
+    }
+
+    #[test]
+    fn fixing_twice_equals_fixing_once(text in dockerfile()) {
+        settles_after_one_fix(FileKind::Dockerfile, &text)?;
+    }
+
+    #[test]
+    fn yaml_extraction_never_panics_on_arbitrary_text(text in "\\PC{0,200}", kind in yaml_kind()) {
+        let extraction = extract(kind, &text);
+        for occurrence in extraction.occurrences {
+            for (_, span) in occurrence.parts {
+                prop_assert!(span.end <= text.len() && text.is_char_boundary(span.start));
+            }
+        }
+    }
+
+    #[test]
+    fn yaml_fixes_change_only_bytes_inside_their_edits(text in yaml(), kind in yaml_kind()) {
+        only_edited_bytes_change(kind, &text)?;
+    }
+
+    #[test]
+    fn yaml_fixing_twice_equals_fixing_once(text in yaml(), kind in yaml_kind()) {
+        settles_after_one_fix(kind, &text)?;
+    }
+}
+
+fn only_edited_bytes_change(kind: FileKind, text: &str) -> Result<(), TestCaseError> {
+    {
+        let text = text.to_owned();
+        let (fixed, mut edits) = fix_once(kind, &text);
         edits.sort();
         edits.dedup();
-        for edit in &edits {
+        for edit in edits.iter().filter(|e| !e.span.is_empty()) {
             let replaced = &text[edit.span.start..edit.span.end];
             prop_assert!(
                 regmig::reference::ImageRef::parse(replaced).is_ok(),
@@ -141,12 +174,93 @@ proptest! {
         rebuilt.push_str(&text[cursor..]);
         prop_assert_eq!(fixed, rebuilt);
     }
+    Ok(())
+}
 
-    #[test]
-    fn fixing_twice_equals_fixing_once(text in dockerfile()) {
-        let (once, _) = fix_once(&text);
-        let (twice, edits) = fix_once(&once);
-        prop_assert!(edits.is_empty(), "second pass edited {:?}", edits);
-        prop_assert_eq!(once, twice);
-    }
+fn settles_after_one_fix(kind: FileKind, text: &str) -> Result<(), TestCaseError> {
+    let (once, _) = fix_once(kind, text);
+    let (twice, edits) = fix_once(kind, &once);
+    prop_assert!(edits.is_empty(), "second pass edited {:?}", edits);
+    prop_assert_eq!(once, twice);
+    Ok(())
+}
+
+fn yaml_kind() -> impl Strategy<Value = FileKind> {
+    prop_oneof![
+        Just(FileKind::Kubernetes),
+        Just(FileKind::HelmValues),
+        Just(FileKind::HelmTemplate),
+        Just(FileKind::HelmChart),
+        Just(FileKind::Kustomize),
+        Just(FileKind::Compose),
+        Just(FileKind::GithubActions),
+        Just(FileKind::GitlabCi),
+    ]
+}
+
+fn yaml_line() -> impl Strategy<Value = String> {
+    let fragments = [
+        "apiVersion: v1",
+        "kind: Pod",
+        "spec:",
+        "  containers:",
+        "    - name: a",
+        "      image: nginx:1.25",
+        "      image: \"redis:7\" # pinned",
+        "      image: 'bitnami/redis:7'",
+        "      image: &a busybox",
+        "      image: *a",
+        "      image: !!str alpine:3",
+        "image: |",
+        "  nginx",
+        "image:",
+        "  registry: docker.io",
+        "  registry: \"\"",
+        "  registry:",
+        "  repository: bitnami/redis",
+        "  tag: 7.2",
+        "  digest: \"\"",
+        "services:",
+        "  web:",
+        "    image: ${IMG:-nginx}:${TAG}",
+        "    build: .",
+        "  - postgres:16",
+        "  - name: redis:7",
+        "images:",
+        "  - name: nginx",
+        "    newName: bitnami/nginx",
+        "    newTag: \"1.2\"",
+        "jobs:",
+        "  t:",
+        "    container: node:20",
+        "    steps:",
+        "      - uses: docker://alpine",
+        "annotations:",
+        "  artifacthub.io/images: |",
+        "    - name: x",
+        "      image: docker.io/bitnami/x:1",
+        "- {name: x, image: k8s.gcr.io/pause:3.2}",
+        "---",
+        "# regmig: ignore",
+        "",
+    ];
+    prop_oneof![
+        8 => prop::sample::select(fragments.to_vec()).prop_map(str::to_owned),
+        1 => "[ -~]{0,30}",
+        1 => "\\PC{0,12}",
+    ]
+}
+
+fn yaml() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(yaml_line(), 0..16),
+        prop_oneof![Just("\n"), Just("\r\n")],
+        any::<bool>(),
+    )
+        .prop_map(|(lines, eol, bom)| {
+            let mut text = if bom { "\u{feff}".to_owned() } else { String::new() };
+            text.push_str(&lines.join(eol));
+            text.push_str(eol);
+            text
+        })
 }
