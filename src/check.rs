@@ -22,6 +22,8 @@ pub struct Finding {
     pub fix: Option<Fix>,
     /// Index of the occurrence in the extraction, for verification after fixing.
     pub occurrence: Option<usize>,
+    /// The reference names one image: its tag is not a variable or written elsewhere.
+    pub exact: bool,
 }
 
 impl Finding {
@@ -58,6 +60,7 @@ impl Checker<'_> {
                     destination: None,
                     fix: None,
                     occurrence: None,
+                    exact: false,
                 });
             }
         }
@@ -91,6 +94,7 @@ impl Checker<'_> {
                 destination: verdict.destination,
                 fix,
                 occurrence: Some(index),
+                exact: is_exact(occurrence),
             });
         }
         findings.sort_by_key(|f| (f.span.start, f.span.end));
@@ -109,6 +113,16 @@ impl Checker<'_> {
             ),
         }
     }
+}
+
+/// Only a name written alone, without a tag or digest in reach (`golang:${GO}`, a Kustomize
+/// `name` without `newTag`), leaves the pulled image open.
+fn is_exact(occurrence: &crate::extract::Occurrence) -> bool {
+    let name_only = occurrence
+        .parts
+        .iter()
+        .all(|(part, _)| *part == crate::extract::Part::Name);
+    !(name_only && occurrence.image.tag.is_none() && occurrence.image.digest.is_none())
 }
 
 fn message(rule: &str, text: &str, image: &ImageRef, fix: Option<&Fix>) -> String {

@@ -37,6 +37,14 @@ pub enum Command {
         #[arg(long = "unsafe")]
         allow_unsafe: bool,
     },
+    /// List every source image to copy, its uses and its destination, or print a copy plan
+    Images {
+        #[command(flatten)]
+        common: Common,
+        /// Output format: a table, JSON, or a plan for crane, skopeo or regsync
+        #[arg(long, value_enum, default_value_t = ImagesFormat::Table)]
+        format: ImagesFormat,
+    },
     /// List the rules, or explain one
     Rules {
         /// A rule id, such as docker-hub
@@ -58,4 +66,13 @@ pub enum CheckFormat {
     Human,
     Concise,
     Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImagesFormat {
+    Table,
+    Json,
+    Crane,
+    Skopeo,
+    Regsync,
 }

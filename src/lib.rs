@@ -8,6 +8,7 @@ pub mod config;
 pub mod diff;
 pub mod extract;
 pub mod fix;
+pub mod images;
 pub mod reference;
 pub mod report;
 pub mod rewrite;
@@ -198,6 +199,7 @@ fn unreadable(
             destination: None,
             fix: None,
             occurrence: None,
+            exact: false,
         }],
         change: None,
     })

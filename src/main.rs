@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{CheckFormat, Cli, Command, Common};
+use cli::{CheckFormat, Cli, Command, Common, ImagesFormat};
 use regmig::report::{self, Format};
 use regmig::{rules, Mode, Report};
 
@@ -64,6 +64,30 @@ fn execute(command: Command) -> io::Result<ExitCode> {
             out.flush()?;
             let pending = !write && report.files.iter().any(|f| f.change.is_some());
             exit_code(pending || unfixed > 0)
+        }
+        Command::Images { common, format } => {
+            let Some(report) = scan(&common, Mode::Check, &mut err)? else {
+                return Ok(ExitCode::from(USAGE));
+            };
+            let images = regmig::images::inventory(&report);
+            let format = match format {
+                ImagesFormat::Table => report::images::ImagesFormat::Table,
+                ImagesFormat::Json => report::images::ImagesFormat::Json,
+                ImagesFormat::Crane => report::images::ImagesFormat::Crane,
+                ImagesFormat::Skopeo => report::images::ImagesFormat::Skopeo,
+                ImagesFormat::Regsync => report::images::ImagesFormat::Regsync,
+            };
+            report::images::write(&mut out, format, &images)?;
+            out.flush()?;
+            let missing = images.iter().filter(|i| i.copy.is_none()).count();
+            if missing > 0 {
+                writeln!(
+                    err,
+                    "regmig: {missing} of {} source images have no copy (see the reasons)",
+                    images.len()
+                )?;
+            }
+            exit_code(missing > 0)
         }
         Command::Rules { rule } => {
             let known = rules::builtin();

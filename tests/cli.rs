@@ -413,8 +413,14 @@ fn rules_lists_and_explains() {
 fn files_are_classified_by_name_and_chart() {
     let dir = repo(&[
         ("Dockerfile", "FROM nginx\n"),
-        ("k8s/pod.yaml", "apiVersion: v1\nkind: Pod\nspec: {containers: [{image: nginx}]}\n"),
-        ("chart/Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n"),
+        (
+            "k8s/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nspec: {containers: [{image: nginx}]}\n",
+        ),
+        (
+            "chart/Chart.yaml",
+            "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+        ),
         ("chart/values.yaml", "image: nginx\n"),
         ("chart/values-dev.yml", "image: nginx\n"),
         ("chart/templates/pod.yaml", "image: nginx\n"),
@@ -422,8 +428,14 @@ fn files_are_classified_by_name_and_chart() {
         ("kustomization.yml", "images: [{name: nginx}]\n"),
         ("Kustomization", "images: [{name: nginx}]\n"),
         ("compose.yaml", "services: {web: {image: nginx}}\n"),
-        ("docker-compose.prod.yml", "services: {web: {image: nginx}}\n"),
-        (".github/workflows/ci.yaml", "jobs: {t: {container: nginx}}\n"),
+        (
+            "docker-compose.prod.yml",
+            "services: {web: {image: nginx}}\n",
+        ),
+        (
+            ".github/workflows/ci.yaml",
+            "jobs: {t: {container: nginx}}\n",
+        ),
         ("action.yml", "runs: {image: 'docker://nginx'}\n"),
         (".gitlab-ci.yml", "image: nginx\n"),
         ("ci/deploy.gitlab-ci.yml", "image: nginx\n"),
@@ -434,7 +446,13 @@ fn files_are_classified_by_name_and_chart() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{} {}", f["path"].as_str().unwrap(), f["kind"].as_str().unwrap()))
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["path"].as_str().unwrap(),
+                f["kind"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(
         kinds,
@@ -455,5 +473,8 @@ fn files_are_classified_by_name_and_chart() {
             "values.yaml kubernetes",
         ]
     );
-    assert_eq!(doc["summary"]["files_scanned"], 15, "Chart.yaml is scanned too");
+    assert_eq!(
+        doc["summary"]["files_scanned"], 15,
+        "Chart.yaml is scanned too"
+    );
 }

@@ -160,7 +160,8 @@ fn only_edited_bytes_change(kind: FileKind, text: &str) -> Result<(), TestCaseEr
             let replaced = &text[edit.span.start..edit.span.end];
             prop_assert!(
                 regmig::reference::ImageRef::parse(replaced).is_ok(),
-                "an edit replaced {:?}, which is not a reference", replaced
+                "an edit replaced {:?}, which is not a reference",
+                replaced
             );
         }
         // Rebuild the expected text from the original outside the edits.
@@ -258,7 +259,11 @@ fn yaml() -> impl Strategy<Value = String> {
         any::<bool>(),
     )
         .prop_map(|(lines, eol, bom)| {
-            let mut text = if bom { "\u{feff}".to_owned() } else { String::new() };
+            let mut text = if bom {
+                "\u{feff}".to_owned()
+            } else {
+                String::new()
+            };
             text.push_str(&lines.join(eol));
             text.push_str(eol);
             text

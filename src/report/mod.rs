@@ -3,6 +3,7 @@
 
 mod concise;
 mod human;
+pub mod images;
 mod json;
 
 use std::io::{self, Write};

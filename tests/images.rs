@@ -1,0 +1,132 @@
+//! `regmig images`: each format on fixture trees under `fixtures/images/<case>/`, whose
+//! `tree/` is scanned with the case's optional `regmig.toml`; expected outputs sit beside it as
+//! `images.<format>` (`REGMIG_BLESS=1` rewrites them; review before committing).
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{copy_tree, regmig};
+
+const FORMATS: [&str; 5] = ["table", "json", "crane", "skopeo", "regsync"];
+
+fn case_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/images")
+        .join(name)
+}
+
+/// Runs `images --format FORMAT` on a scratch copy of the case's tree.
+fn images(case: &str, format: &str) -> common::Output {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&case_dir(case).join("tree"), dir.path());
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    let config = case_dir(case).join("regmig.toml");
+    if config.exists() {
+        fs::copy(config, dir.path().join("regmig.toml")).unwrap();
+    }
+    regmig(dir.path(), &["images", "--format", format])
+}
+
+fn check_case(case: &str, expected_code: i32) {
+    let bless = std::env::var_os("REGMIG_BLESS").is_some();
+    for format in FORMATS {
+        let out = images(case, format);
+        assert_eq!(out.code, expected_code, "{case} {format}: {}", out.stderr);
+        let path = case_dir(case).join(format!("images.{format}"));
+        if bless {
+            fs::write(&path, &out.stdout).unwrap();
+        }
+        let expected = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        assert_eq!(out.stdout, expected, "{case} --format {format}");
+    }
+}
+
+#[test]
+fn mixed_sources_in_every_format() {
+    check_case("mixed", 1);
+}
+
+#[test]
+fn sources_without_destination_are_listed_with_the_reason() {
+    check_case("no-destination", 1);
+    let out = images("no-destination", "json");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(doc["images"][0]["destination"].is_null());
+    assert_eq!(doc["images"][0]["reason"], "no [[map]] or [target] applies");
+    assert!(
+        out.stderr.contains("2 of 2 source images have no copy"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn json_inventory_semantics() {
+    let out = images("mixed", "json");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let images = doc["images"].as_array().unwrap();
+    let find = |source: &str| {
+        images
+            .iter()
+            .find(|i| i["source"] == source)
+            .unwrap_or_else(|| panic!("{source} missing from {images:?}"))
+    };
+    // Untagged sources are copied as :latest, and both spellings group together.
+    let nginx = find("docker.io/library/nginx:latest");
+    assert_eq!(nginx["destination"], "ghcr.io/acme/nginx:latest");
+    assert_eq!(nginx["occurrences"].as_array().unwrap().len(), 2);
+    // A map's tag replaces the source's.
+    assert_eq!(
+        find("docker.io/library/ubuntu:18.04")["destination"],
+        "quay.io/footloose/ubuntu18.04:latest"
+    );
+    // The built-in k8s.gcr.io rewrite is part of the plan.
+    assert_eq!(
+        find("k8s.gcr.io/pause:3.2")["destination"],
+        "registry.k8s.io/pause:3.2"
+    );
+    // Ignored images and images already elsewhere are not sources.
+    assert!(images
+        .iter()
+        .all(|i| !i["source"].as_str().unwrap().contains("mysql")));
+    assert!(images.iter().all(|i| !i["source"]
+        .as_str()
+        .unwrap()
+        .starts_with("quay.io/prometheus")));
+    // A variable tag cannot be copied as one image.
+    let golang = find("docker.io/library/golang:…");
+    assert!(golang["reason"]
+        .as_str()
+        .unwrap()
+        .contains("golang:${GO_VERSION}"));
+}
+
+#[test]
+fn plans_copy_digests_by_digest() {
+    let sha = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let crane = images("mixed", "crane").stdout;
+    assert!(crane.contains(&format!(
+        "crane copy docker.io/library/nginx@{sha} ghcr.io/acme/nginx:1.27\n"
+    )));
+    assert!(crane.contains(&format!(
+        "crane copy docker.io/library/alpine@{sha} ghcr.io/acme/alpine@{sha}\n"
+    )));
+    let skopeo = images("mixed", "skopeo").stdout;
+    assert!(skopeo.contains(
+        "skopeo copy --all --preserve-digests docker://docker.io/library/redis:7.2 docker://ghcr.io/acme/redis:7.2\n"
+    ));
+}
+
+#[test]
+fn regsync_plan_is_valid_yaml() {
+    let out = images("mixed", "regsync").stdout;
+    let docs = yaml_rust2::YamlLoader::load_from_str(&out).expect("regsync config parses");
+    let sync = docs[0]["sync"].as_vec().unwrap();
+    assert!(sync.iter().all(|e| e["type"].as_str() == Some("image")));
+    assert!(sync.iter().any(
+        |e| e["source"].as_str() == Some("docker.io/library/postgres:16")
+            && e["target"].as_str() == Some("ghcr.io/acme/postgres:16")
+    ));
+}
