@@ -66,6 +66,8 @@ pub enum CheckFormat {
     Human,
     Concise,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

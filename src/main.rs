@@ -40,6 +40,8 @@ fn execute(command: Command) -> io::Result<ExitCode> {
                 CheckFormat::Human => Format::Human,
                 CheckFormat::Concise => Format::Concise,
                 CheckFormat::Json => Format::Json,
+                CheckFormat::Sarif => Format::Sarif,
+                CheckFormat::Github => Format::Github,
             };
             report::findings(&mut out, format, &report, use_color())?;
             out.flush()?;

@@ -2,9 +2,11 @@
 //! write it to the stream they are given; they never touch the scanned files.
 
 mod concise;
+mod github;
 mod human;
 pub mod images;
 mod json;
+mod sarif;
 
 use std::io::{self, Write};
 
@@ -16,6 +18,8 @@ pub enum Format {
     Human,
     Concise,
     Json,
+    Sarif,
+    Github,
 }
 
 /// Writes every finding of `report` in `format`.
@@ -29,6 +33,8 @@ pub fn findings(
         Format::Human => human::write(out, report, color),
         Format::Concise => concise::write(out, report),
         Format::Json => json::write(out, report),
+        Format::Sarif => sarif::write(out, report),
+        Format::Github => github::write(out, report),
     }
 }
 
