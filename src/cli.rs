@@ -50,6 +50,29 @@ pub enum Command {
         /// A rule id, such as docker-hub
         rule: Option<String>,
     },
+    /// Write a commented regmig.toml in the current directory (never overwrites one)
+    Init {
+        /// A target preset (see `regmig rules` docs): ghcr, quay, ecr-pull-through, …
+        #[arg(long)]
+        preset: Option<String>,
+        /// A preset parameter, such as --set owner=acme (repeatable)
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = key_value)]
+        set: Vec<(String, String)>,
+    },
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
+}
+
+fn key_value(text: &str) -> Result<(String, String), String> {
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected KEY=VALUE, got `{text}`"))?;
+    Ok((key.trim().to_owned(), value.trim().to_owned()))
 }
 
 #[derive(Args, Debug)]

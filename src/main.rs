@@ -5,7 +5,7 @@ mod cli;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use cli::{CheckFormat, Cli, Command, Common, ImagesFormat};
 use regmig::report::{self, Format};
@@ -91,6 +91,22 @@ fn execute(command: Command) -> io::Result<ExitCode> {
             }
             exit_code(missing > 0)
         }
+        Command::Init { preset, set } => init(preset.as_deref(), &set, &mut err)?,
+        Command::Completions { shell } => {
+            // clap_complete panics on a closed pipe, so render into memory first.
+            let mut buffer = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "regmig", &mut buffer);
+            out.write_all(&buffer)?;
+            out.flush()?;
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let mut buffer = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut buffer)?;
+            out.write_all(&buffer)?;
+            out.flush()?;
+            ExitCode::SUCCESS
+        }
         Command::Rules { rule } => {
             let known = rules::builtin();
             match rule {
@@ -140,6 +156,41 @@ fn scan(common: &Common, mode: Mode, err: &mut dyn Write) -> io::Result<Option<R
             Ok(None)
         }
     }
+}
+
+/// `regmig init`: a validated starter config, never over an existing one.
+fn init(
+    preset: Option<&str>,
+    set: &[(String, String)],
+    err: &mut dyn Write,
+) -> io::Result<ExitCode> {
+    for name in regmig::config::FILE_NAMES {
+        if std::path::Path::new(name).exists() {
+            writeln!(err, "regmig: {name} already exists; not overwriting it")?;
+            return Ok(ExitCode::from(USAGE));
+        }
+    }
+    let text = match regmig::config::starter(preset, set, rules::builtin()) {
+        Ok(text) => text,
+        Err(message) => {
+            writeln!(err, "regmig: {message}")?;
+            return Ok(ExitCode::from(USAGE));
+        }
+    };
+    let mut file = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(regmig::config::FILE_NAMES[0])
+    {
+        Ok(file) => file,
+        Err(e) => {
+            writeln!(err, "regmig: cannot create regmig.toml: {e}")?;
+            return Ok(ExitCode::from(USAGE));
+        }
+    };
+    file.write_all(text.as_bytes())?;
+    writeln!(err, "regmig: wrote regmig.toml")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn exit_code(failed: bool) -> ExitCode {

@@ -162,3 +162,68 @@ pub fn builtin() -> &'static RuleSet {
 fn parse_embedded<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> T {
     toml::from_str(text).unwrap_or_else(|e| panic!("embedded rule data {name} is invalid: {e}"))
 }
+
+/// `rules/README.md`: every rule and target preset, generated from the data files. A test
+/// fails when the committed file is stale.
+pub fn render_docs(rules: &RuleSet) -> String {
+    let mut out = String::from(
+        "# Rules and target presets\n\n\
+         <!-- Generated from rules/*.toml and rules/targets/*.toml by \
+         `REGMIG_BLESS=1 cargo test --test rules`. Do not edit. -->\n\n\
+         | rule | default severity | summary |\n| --- | --- | --- |\n",
+    );
+    for rule in &rules.rules {
+        out.push_str(&format!(
+            "| [`{id}`](#{id}) | {} | {} |\n",
+            rule.severity.as_str(),
+            rule.summary,
+            id = rule.id
+        ));
+    }
+    for rule in &rules.rules {
+        out.push_str(&format!("\n## {}\n\n{}\n", rule.id, rule.summary));
+        let body = rule.explanation.trim().replace("\n## ", "\n### ");
+        let body = body
+            .strip_prefix("## ")
+            .map_or(body.clone(), |b| format!("### {b}"));
+        out.push_str(&format!("\n{body}\n"));
+        for (i, example) in rule.examples.iter().enumerate() {
+            out.push_str(&format!("\n#### Example {}\n\n", i + 1));
+            if !example.config.trim().is_empty() {
+                out.push_str(&format!(
+                    "`regmig.toml`:\n\n```toml\n{}\n```\n\n",
+                    example.config.trim()
+                ));
+            }
+            out.push_str(&format!(
+                "`{path}` before:\n\n```\n{}\n```\n\nafter `regmig fix --write`:\n\n```\n{}\n```\n",
+                example.before.trim_end(),
+                example.after.trim_end(),
+                path = example.path
+            ));
+        }
+    }
+    out.push_str("\n## Target presets\n\nUse one as `[target] preset = \"NAME\"` with its parameters.\n\n| preset | template | parameters | summary |\n| --- | --- | --- | --- |\n");
+    for preset in &rules.presets {
+        let params: Vec<String> = preset
+            .params
+            .iter()
+            .map(|(name, p)| match &p.default {
+                Some(default) => format!("`{name}` (default `{default}`)"),
+                None => format!("`{name}`"),
+            })
+            .collect();
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} | {} |\n",
+            preset.name,
+            preset.template,
+            if params.is_empty() {
+                "—".to_owned()
+            } else {
+                params.join(", ")
+            },
+            preset.summary
+        ));
+    }
+    out
+}

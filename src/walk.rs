@@ -202,8 +202,13 @@ fn in_chart_templates(path: &Path) -> bool {
     })
 }
 
-/// Classifies a file named on the command line: by name, then by content.
+/// Classifies a file named on the command line: by name, then by content (documentation
+/// such as `Dockerfile.md` stays out, whatever it quotes).
 fn classify_explicit(path: &Path) -> Option<FileKind> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if name.ends_with(".md") || name.ends_with(".dockerignore") {
+        return None;
+    }
     classify(path).or_else(|| sniff(path))
 }
 

@@ -478,3 +478,55 @@ fn files_are_classified_by_name_and_chart() {
         "Chart.yaml is scanned too"
     );
 }
+
+#[test]
+fn init_writes_a_config_that_loads_and_never_overwrites() {
+    let dir = repo(&[("Dockerfile", "FROM nginx:1.27\n")]);
+    let missing = regmig(dir.path(), &["init", "--preset", "ghcr"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("--set owner="),
+        "{}",
+        missing.stderr
+    );
+    let made = regmig(
+        dir.path(),
+        &["init", "--preset", "ghcr", "--set", "owner=acme"],
+    );
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let text = fs::read_to_string(dir.path().join("regmig.toml")).unwrap();
+    assert!(text.contains("preset = \"ghcr\"") && text.contains("# [[map]]"));
+    let fix = regmig(dir.path(), &["fix"]);
+    assert!(
+        fix.stdout.contains("+FROM ghcr.io/acme/nginx:1.27"),
+        "{}",
+        fix.stdout
+    );
+    let again = regmig(dir.path(), &["init"]);
+    assert_eq!(again.code, 2);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("regmig.toml")).unwrap(),
+        text
+    );
+    let bare = repo(&[]);
+    assert_eq!(regmig(bare.path(), &["init"]).code, 0);
+    assert_eq!(
+        regmig(bare.path(), &["check"]).code,
+        0,
+        "the commented starter loads"
+    );
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definitions() {
+    let dir = repo(&[]);
+    for shell in ["bash", "zsh", "fish"] {
+        let out = regmig(dir.path(), &["completions", shell]);
+        assert_eq!(out.code, 0);
+        for word in ["check", "fix", "images", "format"] {
+            assert!(out.stdout.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let man = regmig(dir.path(), &["man"]);
+    assert!(man.stdout.contains(".TH regmig 1") && man.stdout.contains("images"));
+}

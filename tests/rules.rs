@@ -77,3 +77,23 @@ fn every_rule_example_holds() {
     }
     assert!(checked >= 4);
 }
+
+#[test]
+fn rule_docs_are_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/README.md");
+    let rendered = regmig::rules::render_docs(builtin());
+    if std::env::var_os("REGMIG_BLESS").is_some() {
+        fs::write(&path, &rendered).unwrap();
+    }
+    let committed = fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == rendered,
+        "rules/README.md is stale: run `REGMIG_BLESS=1 cargo test --test rules`"
+    );
+    for rule in &builtin().rules {
+        assert!(rendered.contains(&format!("## {}", rule.id)));
+    }
+    for preset in &builtin().presets {
+        assert!(rendered.contains(&format!("| `{}` |", preset.name)));
+    }
+}
