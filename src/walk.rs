@@ -22,6 +22,12 @@ pub enum FileKind {
     Compose,
     GithubActions,
     GitlabCi,
+    /// `*.tf`
+    Terraform,
+    /// `*.tfvars`
+    TerraformVars,
+    /// `*.tf.json`, `*.tfvars.json`
+    TerraformJson,
 }
 
 impl FileKind {
@@ -36,6 +42,7 @@ impl FileKind {
             FileKind::Compose => "compose",
             FileKind::GithubActions => "github-actions",
             FileKind::GitlabCi => "gitlab-ci",
+            FileKind::Terraform | FileKind::TerraformVars | FileKind::TerraformJson => "terraform",
         }
     }
 
@@ -148,6 +155,15 @@ pub fn classify(path: &Path) -> Option<FileKind> {
         return Some(FileKind::Dockerfile);
     }
     let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".tf.json") || lower.ends_with(".tfvars.json") {
+        return Some(FileKind::TerraformJson);
+    }
+    if lower.ends_with(".tf") {
+        return Some(FileKind::Terraform);
+    }
+    if lower.ends_with(".tfvars") {
+        return Some(FileKind::TerraformVars);
+    }
     let stem = lower
         .strip_suffix(".yaml")
         .or_else(|| lower.strip_suffix(".yml"));

@@ -530,3 +530,36 @@ fn completions_and_man_page_come_from_the_cli_definitions() {
     let man = regmig(dir.path(), &["man"]);
     assert!(man.stdout.contains(".TH regmig 1") && man.stdout.contains("images"));
 }
+
+#[test]
+fn terraform_files_are_classified() {
+    let dir = repo(&[
+        (
+            "main.tf",
+            "resource \"docker_image\" \"x\" {\n  name = \"nginx\"\n}\n",
+        ),
+        ("prod.tfvars", "app_image = \"nginx\"\n"),
+        ("main.tf.json", "{\"locals\": {\"app_image\": \"nginx\"}}\n"),
+    ]);
+    let doc = json(dir.path(), &[]);
+    let found: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["path"].as_str().unwrap(),
+                f["kind"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "main.tf terraform",
+            "main.tf.json terraform",
+            "prod.tfvars terraform"
+        ]
+    );
+}

@@ -141,16 +141,17 @@ fn run_case(case: &Path, bless: bool) -> Result<usize, String> {
     Ok(yaml_files)
 }
 
-/// Every fixed YAML file, re-read by an independent parser, differs from the original only in
-/// image values. Helm templates are not YAML and are left out.
+/// Every fixed YAML, JSON and HCL file, re-read by another parser (`yaml-rust2`, `hcl-rs`),
+/// differs from the original only in image values. Helm templates are not YAML: left out.
 fn check_yaml_equivalence(
     before: &[(String, Vec<u8>)],
     after: &[(String, Vec<u8>)],
 ) -> Result<usize, String> {
     let mut compared = 0;
     for (path, old) in before {
-        let is_yaml = path.ends_with(".yaml") || path.ends_with(".yml");
-        if !is_yaml || path.contains("templates/") {
+        let is_yaml = path.ends_with(".yaml") || path.ends_with(".yml") || path.ends_with(".json");
+        let is_hcl = path.ends_with(".tf") || path.ends_with(".tfvars");
+        if !(is_yaml || is_hcl) || path.contains("templates/") {
             continue;
         }
         let Some((_, new)) = after.iter().find(|(p, _)| p == path) else {
@@ -160,11 +161,28 @@ fn check_yaml_equivalence(
             continue;
         }
         let (old, new) = (String::from_utf8_lossy(old), String::from_utf8_lossy(new));
-        let parsed =
-            common::yaml_differs_only_in_images(&old, &new).map_err(|e| format!("{path}: {e}"))?;
+        let parsed = if is_hcl {
+            common::hcl_differs_only_in_strings(&old, &new)
+        } else {
+            common::yaml_differs_only_in_images(&old, &new)
+        }
+        .map_err(|e| format!("{path}: {e}"))?;
         compared += usize::from(parsed);
     }
     Ok(compared)
+}
+
+#[test]
+fn hcl_equivalence_catches_changes_outside_strings() {
+    let ok = common::hcl_differs_only_in_strings("a = \"nginx\"\n", "a = \"ghcr.io/x/nginx\"\n");
+    assert_eq!(ok, Ok(true));
+    assert!(
+        common::hcl_differs_only_in_strings("a = \"x\"\nb = 1\n", "a = \"y\"\nb = 2\n").is_err()
+    );
+    assert!(common::hcl_differs_only_in_strings("a = \"nginx\"\n", "a = var.x\n").is_err());
+    assert!(
+        common::hcl_differs_only_in_strings("a = \"true\"\n", "a = \"Not an image\"\n").is_err()
+    );
 }
 
 #[test]
@@ -224,11 +242,11 @@ fn every_fixture_case() {
         failures.join("\n\n")
     );
     assert!(
-        yaml_files >= 20,
-        "only {yaml_files} fixed YAML files were re-parsed"
+        yaml_files >= 30,
+        "only {yaml_files} fixed YAML/HCL files were re-parsed"
     );
     eprintln!(
-        "{} fixture cases passed; {yaml_files} fixed YAML files re-parsed",
+        "{} fixture cases passed; {yaml_files} fixed YAML/HCL files re-parsed",
         cases.len()
     );
 }

@@ -148,6 +148,21 @@ proptest! {
     fn yaml_fixing_twice_equals_fixing_once(text in yaml(), kind in yaml_kind()) {
         settles_after_one_fix(kind, &text)?;
     }
+
+    #[test]
+    fn hcl_extraction_never_panics_on_arbitrary_text(text in "\\PC{0,200}", kind in hcl_kind()) {
+        let _ = extract(kind, &text);
+    }
+
+    #[test]
+    fn hcl_fixes_change_only_bytes_inside_their_edits(text in hcl(), kind in hcl_kind()) {
+        only_edited_bytes_change(kind, &text)?;
+    }
+
+    #[test]
+    fn hcl_fixing_twice_equals_fixing_once(text in hcl(), kind in hcl_kind()) {
+        settles_after_one_fix(kind, &text)?;
+    }
 }
 
 fn only_edited_bytes_change(kind: FileKind, text: &str) -> Result<(), TestCaseError> {
@@ -196,7 +211,64 @@ fn yaml_kind() -> impl Strategy<Value = FileKind> {
         Just(FileKind::Compose),
         Just(FileKind::GithubActions),
         Just(FileKind::GitlabCi),
+        Just(FileKind::TerraformJson),
     ]
+}
+
+fn hcl_kind() -> impl Strategy<Value = FileKind> {
+    prop_oneof![Just(FileKind::Terraform), Just(FileKind::TerraformVars)]
+}
+
+fn hcl_line() -> impl Strategy<Value = String> {
+    let fragments = [
+        "resource \"docker_image\" \"x\" {",
+        "resource \"helm_release\" \"r\" {",
+        "variable \"base_image\" {",
+        "locals {",
+        "}",
+        "  name = \"nginx:1.25\"",
+        "  image = \"redis:7\"",
+        "  app_image = \"acme/app:${var.tag}\"",
+        "  image = \"${var.registry}/app:1\"",
+        "  image = var.image",
+        "  default = \"alpine:3.20\"",
+        "  image = \"ngin\\u0078\"",
+        "  set {",
+        "    name  = \"image.repository\"",
+        "    value = \"bitnami/redis\"",
+        "    name  = \"image.registry\"",
+        "    value = \"docker.io\"",
+        "  defs = jsonencode([{ image = \"busybox\" }])",
+        "  json = <<EOF",
+        "[{\"image\": \"memcached:1.6\"}]",
+        "EOF",
+        "images = [\"python:3.12\", \"ghcr.io/x/y:1\"]",
+        "# regmig: ignore",
+        "",
+    ];
+    prop_oneof![
+        8 => prop::sample::select(fragments.to_vec()).prop_map(str::to_owned),
+        1 => "[ -~]{0,30}",
+    ]
+}
+
+fn hcl() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(hcl_line(), 0..16),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(lines, crlf, bom)| {
+            let eol = if crlf { "\r\n" } else { "\n" };
+            let mut text = if bom {
+                "\u{feff}".to_owned()
+            } else {
+                String::new()
+            };
+            text.push_str(&lines.join(eol));
+            text.push_str(eol);
+            text
+        })
 }
 
 fn yaml_line() -> impl Strategy<Value = String> {

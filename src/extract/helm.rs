@@ -51,17 +51,12 @@ fn split_map(doc: &Document, text: &str, key: NodeId, map: NodeId) -> Option<Occ
     let tag = field("tag").and_then(|(_, id)| doc.scalar(id));
     let digest = field("digest").and_then(|(_, id)| doc.scalar(id));
 
-    let mut composed = match registry_scalar.filter(|r| !r.value.is_empty()) {
-        Some(r) => format!("{}/{}", r.value, repository.value),
-        None => repository.value.clone(),
-    };
-    if let Some(tag) = tag.filter(|t| !t.value.is_empty()) {
-        composed = format!("{composed}:{}", tag.value);
-    }
-    if let Some(digest) = digest.filter(|d| !d.value.is_empty()) {
-        composed = format!("{composed}@{}", digest.value);
-    }
-    let image = ImageRef::parse(&composed).ok()?;
+    let (composed, image) = compose_split(
+        registry_scalar.map(|s| s.value.as_str()),
+        &repository.value,
+        tag.map(|s| s.value.as_str()),
+        digest.map(|s| s.value.as_str()),
+    )?;
 
     let mut parts = vec![(Part::Repository, repository.span)];
     let mut used: Vec<&Scalar> = vec![repository];
@@ -91,6 +86,28 @@ fn split_map(doc: &Document, text: &str, key: NodeId, map: NodeId) -> Option<Occ
             .then_some(Blocker::NotVerbatim),
         shared: false,
     })
+}
+
+/// The reference a split `{registry, repository, tag, digest}` names; an empty or missing
+/// registry means Docker Hub (or whatever host `repository` starts with).
+pub fn compose_split(
+    registry: Option<&str>,
+    repository: &str,
+    tag: Option<&str>,
+    digest: Option<&str>,
+) -> Option<(String, ImageRef)> {
+    let mut composed = match registry.filter(|r| !r.is_empty()) {
+        Some(registry) => format!("{registry}/{repository}"),
+        None => repository.to_owned(),
+    };
+    if let Some(tag) = tag.filter(|t| !t.is_empty()) {
+        composed = format!("{composed}:{tag}");
+    }
+    if let Some(digest) = digest.filter(|d| !d.is_empty()) {
+        composed = format!("{composed}@{digest}");
+    }
+    let image = ImageRef::parse(&composed).ok()?;
+    Some((composed, image))
 }
 
 /// The empty span just after the `:` that follows a key starting at `key_start`.

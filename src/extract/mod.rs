@@ -8,6 +8,7 @@ pub mod gitlab;
 pub mod helm;
 pub mod kubernetes;
 pub mod kustomize;
+pub mod terraform;
 pub mod vars;
 pub mod yaml;
 
@@ -114,6 +115,8 @@ pub fn extract(kind: FileKind, text: &str) -> Extraction {
     let mut extraction = match kind {
         FileKind::Dockerfile => dockerfile::extract(text),
         FileKind::HelmTemplate => helm::template(text),
+        FileKind::Terraform => terraform::extract(text, false),
+        FileKind::TerraformVars => terraform::extract(text, true),
         _ => yaml_family(kind, text),
     };
     if !extraction.errors.is_empty() {
@@ -136,6 +139,7 @@ fn yaml_family(kind: FileKind, text: &str) -> Extraction {
         FileKind::Compose => compose::document(doc, occurrences),
         FileKind::GithubActions => github::document(doc, occurrences),
         FileKind::GitlabCi => gitlab::document(doc, occurrences),
+        FileKind::TerraformJson => terraform::json(doc, occurrences),
         _ => kubernetes::document(doc, occurrences),
     });
     if let Err(error) = result {

@@ -162,6 +162,7 @@ fn holds_image(key: &str) -> bool {
                 | "newTag"
                 | "uses"
                 | "container"
+                | "default"
                 | "services"
                 | "artifacthub.io/images"
         )
@@ -195,5 +196,79 @@ fn compare_yaml(a: &yaml_rust2::Yaml, b: &yaml_rust2::Yaml, key: &str) -> Result
         _ => Err(format!(
             "`{key}` changed from {a:?} to {b:?}, which is not an image value"
         )),
+    }
+}
+
+/// Re-reads `before` and `after` with `hcl-rs` and checks that they differ only in string
+/// values (quoted strings and template text), each changed plain string being an image
+/// reference before and after. `Ok(false)` when `before` does not parse.
+pub fn hcl_differs_only_in_strings(before: &str, after: &str) -> Result<bool, String> {
+    let strip = |s: &str| s.strip_prefix('\u{feff}').unwrap_or(s).to_owned();
+    let Ok(old) = hcl::parse(&strip(before)) else {
+        return Ok(false);
+    };
+    let new = hcl::parse(&strip(after)).map_err(|e| format!("fixed HCL no longer parses: {e}"))?;
+    compare_body(&old, &new)?;
+    Ok(true)
+}
+
+fn compare_body(a: &hcl::Body, b: &hcl::Body) -> Result<(), String> {
+    use hcl::Structure;
+    if a.iter().count() != b.iter().count() {
+        return Err("the number of attributes and blocks changed".to_owned());
+    }
+    for (x, y) in a.iter().zip(b.iter()) {
+        match (x, y) {
+            (Structure::Attribute(x), Structure::Attribute(y)) if x.key == y.key => {
+                compare_expr(&x.expr, &y.expr, x.key.as_str())?
+            }
+            (Structure::Block(x), Structure::Block(y))
+                if x.identifier == y.identifier && x.labels == y.labels =>
+            {
+                compare_body(&x.body, &y.body)?
+            }
+            _ => return Err(format!("structure changed: {x:?} became {y:?}")),
+        }
+    }
+    Ok(())
+}
+
+fn compare_expr(a: &hcl::Expression, b: &hcl::Expression, key: &str) -> Result<(), String> {
+    use hcl::expr::TemplateExpr;
+    use hcl::Expression as E;
+    match (a, b) {
+        (E::String(x), E::String(y)) if x != y => {
+            let image = |s: &str| regmig::reference::ImageRef::parse(s).is_ok();
+            if image(x) && image(y) {
+                Ok(())
+            } else {
+                Err(format!("`{key}`: {x:?} became {y:?}, not an image value"))
+            }
+        }
+        (E::TemplateExpr(x), E::TemplateExpr(y)) => match (x.as_ref(), y.as_ref()) {
+            (TemplateExpr::QuotedString(_), TemplateExpr::QuotedString(_))
+            | (TemplateExpr::Heredoc(_), TemplateExpr::Heredoc(_)) => Ok(()),
+            _ => Err(format!("`{key}`: template kind changed")),
+        },
+        (E::Array(x), E::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .try_for_each(|(x, y)| compare_expr(x, y, key)),
+        (E::Object(x), E::Object(y)) if x.keys().eq(y.keys()) => x
+            .iter()
+            .zip(y.values())
+            .try_for_each(|((k, x), y)| compare_expr(x, y, &k.to_string())),
+        (E::FuncCall(x), E::FuncCall(y)) if x.name == y.name && x.args.len() == y.args.len() => x
+            .args
+            .iter()
+            .zip(&y.args)
+            .try_for_each(|(x, y)| compare_expr(x, y, key)),
+        (E::Conditional(x), E::Conditional(y)) if x.cond_expr == y.cond_expr => {
+            compare_expr(&x.true_expr, &y.true_expr, key)?;
+            compare_expr(&x.false_expr, &y.false_expr, key)
+        }
+        (E::Parenthesis(x), E::Parenthesis(y)) => compare_expr(x, y, key),
+        _ if a == b => Ok(()),
+        _ => Err(format!("`{key}`: {a:?} became {b:?}")),
     }
 }
