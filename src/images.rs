@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::check::Finding;
 use crate::reference::ImageRef;
 use crate::source::LineIndex;
-use crate::Report;
+use crate::FileResult;
 
 /// One distinct source image.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,10 +28,14 @@ pub struct Location {
     pub line: usize,
 }
 
-/// Every distinct source among the report's findings, sorted by source.
-pub fn inventory(report: &Report) -> Vec<SourceImage> {
-    let mut by_source: BTreeMap<String, SourceImage> = BTreeMap::new();
-    for file in &report.files {
+/// Collects sources file by file, as the pipeline streams them.
+#[derive(Default)]
+pub struct Inventory {
+    by_source: BTreeMap<String, SourceImage>,
+}
+
+impl Inventory {
+    pub fn add(&mut self, file: &FileResult) {
         let index = LineIndex::new(&file.file.text);
         for finding in &file.findings {
             let Some(image) = finding_image(finding) else {
@@ -42,19 +46,23 @@ pub fn inventory(report: &Report) -> Vec<SourceImage> {
                 line: index.position(finding.span.start).line,
             };
             let key = source_name(&image, finding.exact);
-            by_source
+            self.by_source
                 .entry(key.clone())
                 .or_insert_with(|| describe(key, &image, finding))
                 .occurrences
                 .push(location);
         }
     }
-    let mut images: Vec<SourceImage> = by_source.into_values().collect();
-    for image in &mut images {
-        image.occurrences.sort();
-        image.occurrences.dedup();
+
+    /// Every distinct source, sorted by source.
+    pub fn finish(self) -> Vec<SourceImage> {
+        let mut images: Vec<SourceImage> = self.by_source.into_values().collect();
+        for image in &mut images {
+            image.occurrences.sort();
+            image.occurrences.dedup();
+        }
+        images
     }
-    images
 }
 
 fn finding_image(finding: &Finding) -> Option<ImageRef> {

@@ -1,7 +1,8 @@
 //! regmig: find and rewrite container image references.
 //!
-//! [`run`] is the whole pipeline: walk → read → extract → check → (diff | write). Reporting is
-//! left to [`report`], which only formats what `run` returns.
+//! [`run`] is the whole pipeline: walk → read → extract → check → (diff | write), streaming
+//! each file's result to a sink in path order. Reporting is left to [`report`], which only
+//! formats those results.
 
 pub mod check;
 pub mod config;
@@ -37,6 +38,8 @@ pub enum Mode {
 pub enum Error {
     Config(ConfigError),
     Walk(WalkError),
+    /// Writing the results failed (a closed pipe, say).
+    Output(std::io::Error),
 }
 
 impl std::fmt::Display for Error {
@@ -44,6 +47,7 @@ impl std::fmt::Display for Error {
         match self {
             Error::Config(e) => write!(f, "{e}"),
             Error::Walk(e) => write!(f, "{e}"),
+            Error::Output(e) => write!(f, "{e}"),
         }
     }
 }
@@ -74,6 +78,7 @@ pub struct FileResult {
     pub change: Option<Change>,
 }
 
+/// Every result of a run, kept ([`collect`]).
 #[derive(Debug, Default)]
 pub struct Report {
     /// Files with findings, sorted by path.
@@ -101,8 +106,19 @@ pub fn load_config(explicit: Option<&Path>, rules: &RuleSet) -> Result<Config, C
     }
 }
 
-/// Runs the pipeline over `paths` (`.` when empty).
-pub fn run(paths: &[PathBuf], config: &Config, mode: Mode) -> Result<Report, Error> {
+/// How many files are processed in parallel before their results are handed on: enough to
+/// keep every core busy, few enough that memory stays bounded whatever the tree's size.
+const CHUNK: usize = 256;
+
+/// Runs the pipeline over `paths` (`.` when empty), handing every file with something to
+/// report to `sink` in path order, as soon as its chunk is done. Returns how many files were
+/// scanned.
+pub fn run(
+    paths: &[PathBuf],
+    config: &Config,
+    mode: Mode,
+    sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
+) -> Result<usize, Error> {
     let rules = rules::builtin();
     let rewriter = Rewriter::new(config, rules).map_err(Error::Config)?;
     let checker = Checker {
@@ -117,13 +133,28 @@ pub fn run(paths: &[PathBuf], config: &Config, mode: Mode) -> Result<Report, Err
         paths
     };
     let candidates = walk::collect(paths, config).map_err(Error::Walk)?;
-    let files: Vec<FileResult> = candidates
-        .par_iter()
-        .filter_map(|candidate| process(candidate, &checker, mode))
-        .collect();
+    for chunk in candidates.chunks(CHUNK) {
+        let results: Vec<Option<FileResult>> = chunk
+            .par_iter()
+            .map(|candidate| process(candidate, &checker, mode))
+            .collect();
+        for result in results.into_iter().flatten() {
+            sink(result).map_err(Error::Output)?;
+        }
+    }
+    Ok(candidates.len())
+}
+
+/// [`run`], keeping every result: for tests and small trees.
+pub fn collect(paths: &[PathBuf], config: &Config, mode: Mode) -> Result<Report, Error> {
+    let mut files = Vec::new();
+    let files_scanned = run(paths, config, mode, &mut |file| {
+        files.push(file);
+        Ok(())
+    })?;
     Ok(Report {
         files,
-        files_scanned: candidates.len(),
+        files_scanned,
     })
 }
 
@@ -136,9 +167,22 @@ impl walk::PathFilter for Config {
 /// read → extract → check → (fix) for one file.
 fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<FileResult> {
     let display = display_path(&candidate.path);
-    let text = match read(&candidate.path) {
-        Ok(read) => read,
-        Err(message) => return unreadable(candidate, display, message, checker),
+    let bytes = match std::fs::read(&candidate.path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let message = format!("cannot read the file: {e}");
+            return unreadable(candidate, display, message, checker);
+        }
+    };
+    if !extract::may_hold_references(candidate.kind, &bytes) {
+        return None;
+    }
+    let text = match source::decode(bytes) {
+        Ok(text) => text,
+        Err(offset) => {
+            let message = format!("invalid UTF-8 at byte {offset}");
+            return unreadable(candidate, display, message, checker);
+        }
     };
     let extraction = extract::extract(candidate.kind, &text);
     let findings = checker.check(candidate.kind, &text, &extraction);
@@ -163,11 +207,6 @@ fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<F
         findings,
         change,
     })
-}
-
-fn read(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    source::decode(bytes).map_err(|offset| format!("invalid UTF-8 at byte {offset}"))
 }
 
 /// A file that cannot be read or decoded is a `parse-error` finding: it may hide references.

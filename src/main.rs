@@ -9,7 +9,7 @@ use clap::{CommandFactory, Parser};
 
 use cli::{CheckFormat, Cli, Command, Common, ImagesFormat};
 use regmig::report::{self, Format};
-use regmig::{rules, Mode, Report};
+use regmig::{rules, Mode};
 
 /// Exit code for usage errors, invalid config and unreadable explicit paths.
 const USAGE: u8 = 2;
@@ -33,9 +33,6 @@ fn execute(command: Command) -> io::Result<ExitCode> {
     let mut err = stderr.lock();
     let code = match command {
         Command::Check { common, format } => {
-            let Some(report) = scan(&common, Mode::Check, &mut err)? else {
-                return Ok(ExitCode::from(USAGE));
-            };
             let format = match format {
                 CheckFormat::Human => Format::Human,
                 CheckFormat::Concise => Format::Concise,
@@ -43,12 +40,30 @@ fn execute(command: Command) -> io::Result<ExitCode> {
                 CheckFormat::Sarif => Format::Sarif,
                 CheckFormat::Github => Format::Github,
             };
-            report::findings(&mut out, format, &report, use_color())?;
+            let mut reporter = report::CheckReporter::new(format, use_color());
+            let Some(config) = load_config(&common, &mut err)? else {
+                return Ok(ExitCode::from(USAGE));
+            };
+            let mut began = false;
+            let scanned = regmig::run(&common.paths, &config, Mode::Check, &mut |file| {
+                if !began {
+                    reporter.begin(&mut out)?;
+                    began = true;
+                }
+                reporter.file(&mut out, &file)
+            });
+            let Some(scanned) = finished(scanned, &mut err)? else {
+                return Ok(ExitCode::from(USAGE));
+            };
+            if !began {
+                reporter.begin(&mut out)?;
+            }
+            reporter.finish(&mut out, scanned)?;
             out.flush()?;
             if format == Format::Human {
-                report::check_summary(&mut err, &report)?;
+                report::check_summary(&mut err, &reporter.counts, scanned)?;
             }
-            exit_code(report::counts(&report, false).errors > 0)
+            exit_code(reporter.counts.errors > 0)
         }
         Command::Fix {
             common,
@@ -59,19 +74,33 @@ fn execute(command: Command) -> io::Result<ExitCode> {
                 write,
                 allow_unsafe,
             };
-            let Some(report) = scan(&common, mode, &mut err)? else {
+            let Some(config) = load_config(&common, &mut err)? else {
                 return Ok(ExitCode::from(USAGE));
             };
-            let unfixed = report::fix_result(&mut out, &mut err, &report, write)?;
+            let mut reporter = report::FixReporter::default();
+            let scanned = regmig::run(&common.paths, &config, mode, &mut |file| {
+                reporter.file(&mut out, &mut err, &file)
+            });
+            if finished(scanned, &mut err)?.is_none() {
+                return Ok(ExitCode::from(USAGE));
+            }
             out.flush()?;
-            let pending = !write && report.files.iter().any(|f| f.change.is_some());
-            exit_code(pending || unfixed > 0)
+            reporter.summary(&mut err, write)?;
+            exit_code(reporter.pending > 0 || reporter.unfixed_errors > 0)
         }
         Command::Images { common, format } => {
-            let Some(report) = scan(&common, Mode::Check, &mut err)? else {
+            let Some(config) = load_config(&common, &mut err)? else {
                 return Ok(ExitCode::from(USAGE));
             };
-            let images = regmig::images::inventory(&report);
+            let mut inventory = regmig::images::Inventory::default();
+            let scanned = regmig::run(&common.paths, &config, Mode::Check, &mut |file| {
+                inventory.add(&file);
+                Ok(())
+            });
+            if finished(scanned, &mut err)?.is_none() {
+                return Ok(ExitCode::from(USAGE));
+            }
+            let images = inventory.finish();
             let format = match format {
                 ImagesFormat::Table => report::images::ImagesFormat::Table,
                 ImagesFormat::Json => report::images::ImagesFormat::Json,
@@ -139,18 +168,26 @@ fn execute(command: Command) -> io::Result<ExitCode> {
     Ok(code)
 }
 
-/// Loads the config and runs the pipeline; `None` after printing a usage-level error.
-fn scan(common: &Common, mode: Mode, err: &mut dyn Write) -> io::Result<Option<Report>> {
-    let rules = rules::builtin();
-    let config = match regmig::load_config(common.config.as_deref(), rules) {
-        Ok(config) => config,
+/// Loads the config; `None` after printing why it is invalid.
+fn load_config(common: &Common, err: &mut dyn Write) -> io::Result<Option<regmig::config::Config>> {
+    match regmig::load_config(common.config.as_deref(), rules::builtin()) {
+        Ok(config) => Ok(Some(config)),
         Err(e) => {
             writeln!(err, "regmig: invalid config: {e}")?;
-            return Ok(None);
+            Ok(None)
         }
-    };
-    match regmig::run(&common.paths, &config, mode) {
-        Ok(report) => Ok(Some(report)),
+    }
+}
+
+/// The number of files scanned; `None` after printing a usage-level error. A failed write
+/// (a closed pipe) is passed on as the I/O error it is.
+fn finished(
+    result: Result<usize, regmig::Error>,
+    err: &mut dyn Write,
+) -> io::Result<Option<usize>> {
+    match result {
+        Ok(scanned) => Ok(Some(scanned)),
+        Err(regmig::Error::Output(e)) => Err(e),
         Err(e) => {
             writeln!(err, "regmig: {e}")?;
             Ok(None)

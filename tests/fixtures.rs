@@ -81,7 +81,11 @@ fn run_case(case: &Path, bless: bool) -> Result<usize, String> {
         ));
     }
     let json = regmig(work.path(), &["check", "--format", "json"]);
-    let has_errors = json.stdout.contains("\"severity\": \"error\"");
+    let doc: serde_json::Value =
+        serde_json::from_str(&json.stdout).map_err(|e| format!("invalid JSON: {e}"))?;
+    let has_errors = doc["findings"]
+        .as_array()
+        .is_some_and(|f| f.iter().any(|f| f["severity"] == "error"));
     if check.code != i32::from(has_errors) {
         return Err(format!(
             "check exited {} (errors: {has_errors})",

@@ -149,6 +149,21 @@ proptest! {
         settles_after_one_fix(kind, &text)?;
     }
 
+    /// The prefilter may skip a file only when the extractor would find nothing in it. The
+    /// texts are generated with and without the trigger words (`image` mangled to `imagE`).
+    #[test]
+    fn prefilter_never_hides_a_reference(
+        text in prop_oneof![yaml(), hcl(), dockerfile()],
+        kind in prop_oneof![yaml_kind(), hcl_kind(), Just(FileKind::Dockerfile)],
+        mangle in any::<bool>(),
+    ) {
+        let text = if mangle { text.replace("image", "imagE") } else { text };
+        if !regmig::extract::may_hold_references(kind, text.as_bytes()) {
+            let found = extract(kind, &text).occurrences;
+            prop_assert!(found.is_empty(), "prefilter skipped {:?} holding {:?}", text, found);
+        }
+    }
+
     #[test]
     fn hcl_extraction_never_panics_on_arbitrary_text(text in "\\PC{0,200}", kind in hcl_kind()) {
         let _ = extract(kind, &text);

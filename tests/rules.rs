@@ -60,7 +60,7 @@ fn every_rule_example_holds() {
                 write: true,
                 allow_unsafe: false,
             };
-            let report = regmig::run(std::slice::from_ref(&file), &config, write).unwrap();
+            let report = regmig::collect(std::slice::from_ref(&file), &config, write).unwrap();
             assert!(
                 report.findings().any(|(_, f)| f.rule == rule.id),
                 "{}: the example does not trigger the rule",

@@ -110,6 +110,26 @@ pub struct Extraction {
     pub errors: Vec<ParseError>,
 }
 
+/// A cheap byte search that rules out files which cannot hold a reference, so most files
+/// need no parse: every reference a YAML-family or Terraform extractor reports sits under a
+/// key containing `image` or `Image`, except GitHub's `container:` / `docker://` and
+/// GitLab's `services:` strings; Terraform names are compared ignoring case. Dockerfiles are
+/// always parsed. `tests/properties.rs` checks that a skipped file never holds a reference.
+pub fn may_hold_references(kind: FileKind, bytes: &[u8]) -> bool {
+    let has = |needle: &str| memchr::memmem::find(bytes, needle.as_bytes()).is_some();
+    let image = || has("image") || has("Image");
+    match kind {
+        FileKind::Dockerfile => true,
+        FileKind::GithubActions => image() || has("container") || has("docker://"),
+        FileKind::GitlabCi => image() || has("services"),
+        // Terraform names (`BaseImage`, `IMAGE_TAG`) are matched case-insensitively.
+        FileKind::Terraform | FileKind::TerraformVars | FileKind::TerraformJson => {
+            bytes.windows(5).any(|w| w.eq_ignore_ascii_case(b"image"))
+        }
+        _ => image(),
+    }
+}
+
 /// Extracts every reference from `text`, a file of kind `kind`. Never panics.
 pub fn extract(kind: FileKind, text: &str) -> Extraction {
     let mut extraction = match kind {

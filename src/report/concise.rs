@@ -3,19 +3,17 @@
 use std::io::{self, Write};
 
 use crate::source::LineIndex;
-use crate::Report;
+use crate::FileResult;
 
-pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
-    for file in &report.files {
-        let index = LineIndex::new(&file.file.text);
-        for finding in &file.findings {
-            let at = index.position(finding.span.start);
-            writeln!(
-                out,
-                "{}:{}:{}: {}: {}",
-                file.file.display, at.line, at.column, finding.rule, finding.message
-            )?;
-        }
+pub fn file(out: &mut dyn Write, file: &FileResult) -> io::Result<()> {
+    let index = LineIndex::new(&file.file.text);
+    for finding in &file.findings {
+        let at = index.position(finding.span.start);
+        writeln!(
+            out,
+            "{}:{}:{}: {}: {}",
+            file.file.display, at.line, at.column, finding.rule, finding.message
+        )?;
     }
     Ok(())
 }

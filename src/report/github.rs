@@ -6,29 +6,27 @@ use std::io::{self, Write};
 use super::positions;
 use crate::rules::Severity;
 use crate::source::LineIndex;
-use crate::Report;
+use crate::FileResult;
 
-pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
-    for file in &report.files {
-        let index = LineIndex::new(&file.file.text);
-        for finding in &file.findings {
-            let (start, end) = positions(&index, finding.span);
-            let command = match finding.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
-            writeln!(
-                out,
-                "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-                property(&file.file.display),
-                start.line,
-                start.column,
-                end.line,
-                end.column,
-                property(&format!("regmig {}", finding.rule)),
-                data(&finding.message),
-            )?;
-        }
+pub fn file(out: &mut dyn Write, file: &FileResult) -> io::Result<()> {
+    let index = LineIndex::new(&file.file.text);
+    for finding in &file.findings {
+        let (start, end) = positions(&index, finding.span);
+        let command = match finding.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(
+            out,
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            property(&file.file.display),
+            start.line,
+            start.column,
+            end.line,
+            end.column,
+            property(&format!("regmig {}", finding.rule)),
+            data(&finding.message),
+        )?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use miette::{
 
 use crate::check::Finding;
 use crate::rules::Severity;
-use crate::Report;
+use crate::FileResult;
 
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
@@ -69,26 +69,32 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 }
 
-pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()> {
+/// The renderer, built once per run: colour only when asked, never hyperlinks.
+pub fn handler(color: bool) -> GraphicalReportHandler {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_links(false);
-    for file in &report.files {
-        let source = NamedSource::new(&file.file.display, file.file.text.clone());
-        for finding in &file.findings {
-            let diagnostic = FindingDiagnostic {
-                finding,
-                source: &source,
-            };
-            let mut rendered = String::new();
-            handler
-                .render_report(&mut rendered, &diagnostic)
-                .map_err(io::Error::other)?;
-            writeln!(out, "{rendered}")?;
-        }
+    GraphicalReportHandler::new_themed(theme).with_links(false)
+}
+
+pub fn file(
+    out: &mut dyn Write,
+    file: &FileResult,
+    handler: &GraphicalReportHandler,
+) -> io::Result<()> {
+    let source = NamedSource::new(&file.file.display, file.file.text.clone());
+    for finding in &file.findings {
+        let diagnostic = FindingDiagnostic {
+            finding,
+            source: &source,
+        };
+        let mut rendered = String::new();
+        handler
+            .render_report(&mut rendered, &diagnostic)
+            .map_err(io::Error::other)?;
+        writeln!(out, "{rendered}")?;
     }
     Ok(())
 }

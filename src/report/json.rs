@@ -6,14 +6,7 @@ use serde::Serialize;
 
 use super::positions;
 use crate::source::LineIndex;
-use crate::Report;
-
-#[derive(Serialize)]
-struct Document<'a> {
-    version: u32,
-    findings: Vec<JsonFinding<'a>>,
-    summary: Summary,
-}
+use crate::FileResult;
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
@@ -54,52 +47,57 @@ struct Summary {
     fixable: usize,
 }
 
-pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
-    let mut findings = Vec::new();
-    for file in &report.files {
-        let index = LineIndex::new(&file.file.text);
-        for f in &file.findings {
-            let (start, end) = positions(&index, f.span);
-            findings.push(JsonFinding {
-                rule: &f.rule,
-                severity: f.severity.as_str(),
-                path: &file.file.display,
-                kind: file.kind.as_str(),
-                line: start.line,
-                column: start.column,
-                end_line: end.line,
-                end_column: end.column,
-                byte_start: f.span.start,
-                byte_end: f.span.end,
-                image: &f.image,
-                canonical: &f.canonical,
-                message: &f.message,
-                fix: f.fix.as_ref().map(|fix| JsonFix {
-                    replacement: &fix.replacement,
-                    applicability: fix.applicability.as_str(),
-                    edits: fix
-                        .edits
-                        .iter()
-                        .map(|e| JsonEdit {
-                            byte_start: e.span.start,
-                            byte_end: e.span.end,
-                            content: &e.content,
-                        })
-                        .collect(),
-                }),
-            });
-        }
+pub fn begin(out: &mut dyn Write) -> io::Result<()> {
+    write!(out, "{{\"version\": 1,\n \"findings\": [")
+}
+
+/// Each finding on a line of its own, so the document streams and diffs well.
+pub fn file(out: &mut dyn Write, file: &FileResult, first: bool) -> io::Result<()> {
+    let index = LineIndex::new(&file.file.text);
+    for (i, f) in file.findings.iter().enumerate() {
+        let (start, end) = positions(&index, f.span);
+        let finding = JsonFinding {
+            rule: &f.rule,
+            severity: f.severity.as_str(),
+            path: &file.file.display,
+            kind: file.kind.as_str(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            byte_start: f.span.start,
+            byte_end: f.span.end,
+            image: &f.image,
+            canonical: &f.canonical,
+            message: &f.message,
+            fix: f.fix.as_ref().map(|fix| JsonFix {
+                replacement: &fix.replacement,
+                applicability: fix.applicability.as_str(),
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|e| JsonEdit {
+                        byte_start: e.span.start,
+                        byte_end: e.span.end,
+                        content: &e.content,
+                    })
+                    .collect(),
+            }),
+        };
+        let separator = if first && i == 0 { "" } else { "," };
+        write!(out, "{separator}\n  ")?;
+        serde_json::to_writer(&mut *out, &finding)?;
     }
-    let counts = super::counts(report, false);
-    let document = Document {
-        version: 1,
-        findings,
-        summary: Summary {
-            files_scanned: report.files_scanned,
-            findings: counts.findings,
-            fixable: counts.fixable,
-        },
+    Ok(())
+}
+
+pub fn end(out: &mut dyn Write, files_scanned: usize, counts: &super::Counts) -> io::Result<()> {
+    let summary = Summary {
+        files_scanned,
+        findings: counts.findings,
+        fixable: counts.fixable,
     };
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    writeln!(out)
+    write!(out, "],\n \"summary\": ")?;
+    serde_json::to_writer(&mut *out, &summary)?;
+    writeln!(out, "}}")
 }

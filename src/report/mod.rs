@@ -1,5 +1,6 @@
-//! Report stage: one file per output format. Reporters format what the pipeline returned and
-//! write it to the stream they are given; they never touch the scanned files.
+//! Report stage: one file per output format. Reporters receive each file's results as the
+//! pipeline streams them, write to the stream they are given, and keep only counts; they
+//! never touch the scanned files.
 
 mod concise;
 mod github;
@@ -11,7 +12,7 @@ mod sarif;
 use std::io::{self, Write};
 
 use crate::source::{LineIndex, Position};
-use crate::{ChangeStatus, Report};
+use crate::{ChangeStatus, FileResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -22,29 +23,13 @@ pub enum Format {
     Github,
 }
 
-/// Writes every finding of `report` in `format`.
-pub fn findings(
-    out: &mut dyn Write,
-    format: Format,
-    report: &Report,
-    color: bool,
-) -> io::Result<()> {
-    match format {
-        Format::Human => human::write(out, report, color),
-        Format::Concise => concise::write(out, report),
-        Format::Json => json::write(out, report),
-        Format::Sarif => sarif::write(out, report),
-        Format::Github => github::write(out, report),
-    }
-}
-
 /// The start and end positions of a byte range in a file.
 fn positions(index: &LineIndex<'_>, span: crate::source::Span) -> (Position, Position) {
     (index.position(span.start), index.position(span.end))
 }
 
-/// Counts used by the summaries.
-#[derive(Debug, Default, PartialEq, Eq)]
+/// Counts used by the summaries and exit codes.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Counts {
     pub findings: usize,
     pub errors: usize,
@@ -52,52 +37,105 @@ pub struct Counts {
     pub files_with_findings: usize,
 }
 
-pub fn counts(report: &Report, allow_unsafe: bool) -> Counts {
-    let mut counts = Counts {
-        files_with_findings: report.files.len(),
-        ..Counts::default()
-    };
-    for (_, finding) in report.findings() {
-        counts.findings += 1;
-        counts.errors += usize::from(finding.severity == crate::rules::Severity::Error);
-        counts.fixable += usize::from(finding.is_fixable(allow_unsafe));
+impl Counts {
+    fn add(&mut self, file: &FileResult, allow_unsafe: bool) {
+        self.files_with_findings += 1;
+        for finding in &file.findings {
+            self.findings += 1;
+            self.errors += usize::from(finding.severity == crate::rules::Severity::Error);
+            self.fixable += usize::from(finding.is_fixable(allow_unsafe));
+        }
     }
-    counts
+}
+
+/// Writes `check` results in one format as files arrive.
+pub struct CheckReporter {
+    format: Format,
+    human: Option<miette::GraphicalReportHandler>,
+    pub counts: Counts,
+}
+
+impl CheckReporter {
+    pub fn new(format: Format, color: bool) -> CheckReporter {
+        CheckReporter {
+            format,
+            human: (format == Format::Human).then(|| human::handler(color)),
+            counts: Counts::default(),
+        }
+    }
+
+    /// What comes before the first file (the opening of a JSON or SARIF document).
+    pub fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        match self.format {
+            Format::Json => json::begin(out),
+            Format::Sarif => sarif::begin(out),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn file(&mut self, out: &mut dyn Write, file: &FileResult) -> io::Result<()> {
+        let first = self.counts.findings == 0;
+        match (self.format, &self.human) {
+            (Format::Human, Some(handler)) => human::file(out, file, handler)?,
+            (Format::Concise, _) => concise::file(out, file)?,
+            (Format::Github, _) => github::file(out, file)?,
+            (Format::Json, _) => json::file(out, file, first)?,
+            (Format::Sarif, _) => sarif::file(out, file, first)?,
+            (Format::Human, None) => {}
+        }
+        self.counts.add(file, false);
+        Ok(())
+    }
+
+    /// What comes after the last file (the summary of a JSON document).
+    pub fn finish(&mut self, out: &mut dyn Write, files_scanned: usize) -> io::Result<()> {
+        match self.format {
+            Format::Json => json::end(out, files_scanned, &self.counts),
+            Format::Sarif => sarif::end(out),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// `check`'s closing line, for stderr.
-pub fn check_summary(err: &mut dyn Write, report: &Report) -> io::Result<()> {
-    let c = counts(report, false);
-    if c.findings == 0 {
-        return writeln!(err, "regmig: no findings in {} files", report.files_scanned);
+pub fn check_summary(err: &mut dyn Write, counts: &Counts, files_scanned: usize) -> io::Result<()> {
+    if counts.findings == 0 {
+        return writeln!(err, "regmig: no findings in {files_scanned} files");
     }
     writeln!(
         err,
         "regmig: {} finding{} ({} fixable with `regmig fix --write`) in {} of {} files",
-        c.findings,
-        plural(c.findings),
-        c.fixable,
-        c.files_with_findings,
-        report.files_scanned
+        counts.findings,
+        plural(counts.findings),
+        counts.fixable,
+        counts.files_with_findings,
+        files_scanned
     )
 }
 
-/// `fix`'s output: the diffs to `out`, the summary and refusals to `err`. Returns the number
-/// of error-level findings left unfixed.
-pub fn fix_result(
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-    report: &Report,
-    write: bool,
-) -> io::Result<usize> {
-    let mut fixed = 0;
-    let mut files_changed = 0;
-    let mut unfixed_errors = 0;
-    for file in &report.files {
+/// Writes `fix` results as files arrive: diffs to `out`, refusals to `err`.
+#[derive(Default)]
+pub struct FixReporter {
+    pub fixed: usize,
+    pub files_changed: usize,
+    /// Error-level findings not fixed (no fix, display-only, unsafe, or refused).
+    pub unfixed_errors: usize,
+    /// Files with changes still to write (`fix` without `--write`).
+    pub pending: usize,
+}
+
+impl FixReporter {
+    pub fn file(
+        &mut self,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+        file: &FileResult,
+    ) -> io::Result<()> {
         let applied: &[usize] = match &file.change {
             Some(change) => match &change.status {
                 ChangeStatus::Previewed(diff) => {
                     out.write_all(diff.as_bytes())?;
+                    self.pending += 1;
                     &change.applied
                 }
                 ChangeStatus::Written => &change.applied,
@@ -109,25 +147,31 @@ pub fn fix_result(
             None => &[],
         };
         if !applied.is_empty() {
-            files_changed += 1;
-            fixed += applied.len();
+            self.files_changed += 1;
+            self.fixed += applied.len();
         }
-        unfixed_errors += file
+        self.unfixed_errors += file
             .findings
             .iter()
             .enumerate()
             .filter(|(i, f)| f.severity == crate::rules::Severity::Error && !applied.contains(i))
             .count();
+        Ok(())
     }
-    let verb = if write { "fixed" } else { "would fix" };
-    writeln!(
-        err,
-        "regmig: {verb} {fixed} reference{} in {files_changed} file{}; {unfixed_errors} error{} left unfixed",
-        plural(fixed),
-        plural(files_changed),
-        plural(unfixed_errors),
-    )?;
-    Ok(unfixed_errors)
+
+    pub fn summary(&self, err: &mut dyn Write, write: bool) -> io::Result<()> {
+        let verb = if write { "fixed" } else { "would fix" };
+        writeln!(
+            err,
+            "regmig: {verb} {} reference{} in {} file{}; {} error{} left unfixed",
+            self.fixed,
+            plural(self.fixed),
+            self.files_changed,
+            plural(self.files_changed),
+            self.unfixed_errors,
+            plural(self.unfixed_errors),
+        )
+    }
 }
 
 fn plural(n: usize) -> &'static str {

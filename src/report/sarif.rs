@@ -10,20 +10,17 @@ use super::positions;
 use crate::check::Finding;
 use crate::rules::{builtin, Rule, Severity};
 use crate::source::LineIndex;
-use crate::{FileResult, Report};
+use crate::FileResult;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/regmig/regmig";
 
-pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+/// Stands for the results array while the document around it is serialised.
+const RESULTS: &str = "@@regmig-results@@";
+
+/// The SARIF document around its results, split where the results go.
+fn frame() -> (String, String) {
     let rules = &builtin().rules;
-    let mut results = Vec::new();
-    for file in &report.files {
-        let index = LineIndex::new(&file.file.text);
-        for finding in &file.findings {
-            results.push(result(file, finding, &index, rules));
-        }
-    }
     let document = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -37,11 +34,32 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             }},
             "originalUriBaseIds": {"SRCROOT": {"description": {"text": "The directory regmig ran in."}}},
             "columnKind": "unicodeCodePoints",
-            "results": results,
+            "results": RESULTS,
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    writeln!(out)
+    let text = serde_json::to_string_pretty(&document).expect("SARIF frame serialises");
+    let marker = format!("\"{RESULTS}\"");
+    let (head, tail) = text.split_once(&marker).expect("marker present");
+    (head.to_owned(), tail.to_owned())
+}
+
+pub fn begin(out: &mut dyn Write) -> io::Result<()> {
+    write!(out, "{}[", frame().0)
+}
+
+pub fn file(out: &mut dyn Write, file: &FileResult, first: bool) -> io::Result<()> {
+    let rules = &builtin().rules;
+    let index = LineIndex::new(&file.file.text);
+    for (i, finding) in file.findings.iter().enumerate() {
+        let separator = if first && i == 0 { "" } else { "," };
+        write!(out, "{separator}\n")?;
+        serde_json::to_writer(&mut *out, &result(file, finding, &index, rules))?;
+    }
+    Ok(())
+}
+
+pub fn end(out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "]{}", frame().1)
 }
 
 fn level(severity: Severity) -> &'static str {
