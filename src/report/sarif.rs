@@ -52,7 +52,7 @@ pub fn file(out: &mut dyn Write, file: &FileResult, first: bool) -> io::Result<(
     let index = LineIndex::new(&file.file.text);
     for (i, finding) in file.findings.iter().enumerate() {
         let separator = if first && i == 0 { "" } else { "," };
-        write!(out, "{separator}\n")?;
+        writeln!(out, "{separator}")?;
         serde_json::to_writer(&mut *out, &result(file, finding, &index, rules))?;
     }
     Ok(())
