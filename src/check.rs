@@ -10,15 +10,15 @@ use crate::walk::FileKind;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
-    pub rule: String,
+    pub rule: &'static str,
     pub severity: Severity,
     pub span: Span,
     /// The reference as written (empty for parse errors).
     pub image: String,
     /// The fully qualified source (`docker.io/library/nginx:1.25`).
     pub canonical: String,
-    pub message: String,
-    pub destination: Option<ImageRef>,
+    /// What went wrong, for findings that are not references (parse errors).
+    pub detail: Option<String>,
     pub fix: Option<Fix>,
     /// Index of the occurrence in the extraction, for verification after fixing.
     pub occurrence: Option<usize>,
@@ -27,6 +27,40 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Where the image should go: the fix's replacement, fully parsed.
+    pub fn destination(&self) -> Option<ImageRef> {
+        ImageRef::parse(&self.fix.as_ref()?.replacement).ok()
+    }
+
+    /// The message reports show; rendered on demand so that a file with many findings stays
+    /// small in memory.
+    pub fn message(&self) -> String {
+        if let Some(detail) = &self.detail {
+            return detail.clone();
+        }
+        let text = &self.image;
+        let what = match self.rule {
+            DOCKER_HUB => format!("`{text}` is pulled from Docker Hub"),
+            "legacy-k8s-registry" => {
+                let host = self.canonical.split('/').next().unwrap_or_default();
+                format!("`{text}` is on the frozen registry {host}")
+            }
+            _ => format!("`{text}` is mapped to another registry by regmig.toml"),
+        };
+        match &self.fix {
+            None => format!(
+                "{what} (no destination: set [target] or add a [[map]] in regmig.toml, or ignore it)"
+            ),
+            Some(fix) => match (fix.note, fix.applicability) {
+                (Some(note), Applicability::DisplayOnly) => {
+                    format!("{what}; use `{}` (edit by hand: {note})", fix.replacement)
+                }
+                (Some(note), _) => format!("{what}; use `{}` (unsafe fix: {note})", fix.replacement),
+                (None, _) => format!("{what}; use `{}`", fix.replacement),
+            },
+        }
+    }
+
     pub fn is_fixable(&self, allow_unsafe: bool) -> bool {
         self.fix.as_ref().is_some_and(|f| match f.applicability {
             Applicability::Safe => true,
@@ -45,56 +79,52 @@ pub struct Checker<'a> {
 
 impl Checker<'_> {
     /// The findings for one extracted file, sorted by offset.
-    pub fn check(&self, kind: FileKind, text: &str, extraction: &Extraction) -> Vec<Finding> {
+    /// Consumes the extraction, so a file's occurrences and findings are not all in memory at
+    /// once.
+    pub fn check(&self, kind: FileKind, text: &str, extraction: Extraction) -> Vec<Finding> {
         let lines = Suppressions::new(kind, text);
-        let mut findings = Vec::new();
-        for error in &extraction.errors {
+        let mut findings =
+            Vec::with_capacity(extraction.errors.len() + extraction.occurrences.len());
+        for error in extraction.errors {
             if let Some(severity) = self.severity(PARSE_ERROR) {
                 findings.push(Finding {
-                    rule: PARSE_ERROR.to_owned(),
+                    rule: PARSE_ERROR,
                     severity,
                     span: Span::new(error.offset, error.offset),
                     image: String::new(),
                     canonical: String::new(),
-                    message: error.message.clone(),
-                    destination: None,
+                    detail: Some(error.message),
                     fix: None,
                     occurrence: None,
                     exact: false,
                 });
             }
         }
-        for (index, occurrence) in extraction.occurrences.iter().enumerate() {
+        for (index, occurrence) in extraction.occurrences.into_iter().enumerate() {
             let Some(verdict) = self.rewriter.verdict(&occurrence.image) else {
                 continue;
             };
-            let Some(severity) = self.severity(&verdict.rule) else {
+            let Some(severity) = self.severity(verdict.rule) else {
                 continue;
             };
             let span = occurrence.location();
-            if lines.suppressed(&verdict.rule, &[occurrence.statement, span.start]) {
+            if lines.suppressed(verdict.rule, &[occurrence.statement, span.start]) {
                 continue;
             }
             let fix = verdict
                 .destination
                 .as_ref()
-                .map(|d| fix_for(occurrence, d, text));
+                .map(|d| fix_for(&occurrence, d, text));
             findings.push(Finding {
-                message: message(
-                    &verdict.rule,
-                    &occurrence.text,
-                    &occurrence.image,
-                    fix.as_ref(),
-                ),
+                detail: None,
                 rule: verdict.rule,
                 severity,
                 span,
-                image: occurrence.text.clone(),
                 canonical: occurrence.image.canonical(),
-                destination: verdict.destination,
+                exact: is_exact(&occurrence),
+                image: occurrence.text,
                 fix,
                 occurrence: Some(index),
-                exact: is_exact(occurrence),
             });
         }
         findings.sort_by_key(|f| (f.span.start, f.span.end));
@@ -125,56 +155,35 @@ fn is_exact(occurrence: &crate::extract::Occurrence) -> bool {
     !(name_only && occurrence.image.tag.is_none() && occurrence.image.digest.is_none())
 }
 
-fn message(rule: &str, text: &str, image: &ImageRef, fix: Option<&Fix>) -> String {
-    let what = match rule {
-        DOCKER_HUB => format!("`{text}` is pulled from Docker Hub"),
-        "legacy-k8s-registry" => format!("`{text}` is on the frozen registry {}", image.domain()),
-        _ => format!("`{text}` is mapped to another registry by regmig.toml"),
-    };
-    match fix {
-        None => format!(
-            "{what} (no destination: set [target] or add a [[map]] in regmig.toml, or ignore it)"
-        ),
-        Some(fix) => match (&fix.note, fix.applicability) {
-            (Some(note), Applicability::DisplayOnly) => {
-                format!("{what}; use `{}` (edit by hand: {note})", fix.replacement)
-            }
-            (Some(note), _) => format!("{what}; use `{}` (unsafe fix: {note})", fix.replacement),
-            (None, _) => format!("{what}; use `{}`", fix.replacement),
-        },
-    }
-}
-
 /// `# regmig: ignore` and `# regmig: ignore[rule, …]` comments.
 struct Suppressions<'a> {
     kind: FileKind,
-    lines: LineIndex<'a>,
-    any: bool,
+    /// Built only for files that mention `regmig:` at all.
+    lines: Option<LineIndex<'a>>,
 }
 
 impl<'a> Suppressions<'a> {
     fn new(kind: FileKind, text: &'a str) -> Suppressions<'a> {
         Suppressions {
             kind,
-            any: text.contains("regmig:"),
-            lines: LineIndex::new(text),
+            lines: text.contains("regmig:").then(|| LineIndex::new(text)),
         }
     }
 
     /// Whether a comment on the line above any of `offsets` silences `rule`.
     fn suppressed(&self, rule: &str, offsets: &[usize]) -> bool {
-        if !self.any {
+        let Some(lines) = &self.lines else {
             return false;
-        }
+        };
         offsets.iter().any(|&offset| {
-            let line = self.lines.position(offset).line;
+            let line = lines.position(offset).line;
             let above = line
                 .checked_sub(1)
-                .and_then(|l| self.lines.line_text(l))
+                .and_then(|l| lines.line_text(l))
                 .is_some_and(|t| comment_suppresses(t.trim_start(), rule));
             // In a Dockerfile `#` starts a comment only at the start of a line.
             let same = self.kind.has_trailing_comments()
-                && self.lines.line_text(line).is_some_and(|t| {
+                && lines.line_text(line).is_some_and(|t| {
                     t.find(" #")
                         .is_some_and(|i| comment_suppresses(&t[i + 1..], rule))
                 });

@@ -88,7 +88,7 @@ pub fn verify(
         .collect();
     for &i in &after.applied {
         let finding = &findings[i];
-        let (Some(index), Some(destination)) = (finding.occurrence, &finding.destination) else {
+        let (Some(index), Some(destination)) = (finding.occurrence, finding.destination()) else {
             continue;
         };
         expected[index] = destination.canonical();

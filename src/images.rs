@@ -85,14 +85,15 @@ fn source_name(image: &ImageRef, exact: bool) -> String {
 }
 
 fn describe(source: String, image: &ImageRef, finding: &Finding) -> SourceImage {
-    let destination = finding.destination.as_ref().map(|d| {
+    let target = finding.destination();
+    let destination = target.as_ref().map(|d| {
         if finding.exact {
             source_name(d, true)
         } else {
             d.canonical_name()
         }
     });
-    let (copy, reason) = match (&finding.destination, finding.exact) {
+    let (copy, reason) = match (&target, finding.exact) {
         (None, _) => (None, Some("no [[map]] or [target] applies".to_owned())),
         (Some(_), false) => (
             None,

@@ -185,7 +185,8 @@ fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<F
         }
     };
     let extraction = extract::extract(candidate.kind, &text);
-    let findings = checker.check(candidate.kind, &text, &extraction);
+    // The fix stage extracts again to verify; nothing else needs the occurrences.
+    let findings = checker.check(candidate.kind, &text, extraction);
     if findings.is_empty() {
         return None;
     }
@@ -229,13 +230,12 @@ fn unreadable(
         },
         kind: candidate.kind,
         findings: vec![Finding {
-            rule: PARSE_ERROR.to_owned(),
+            rule: PARSE_ERROR,
             severity,
             span: Span::new(0, 0),
             image: String::new(),
             canonical: String::new(),
-            message,
-            destination: None,
+            detail: Some(message),
             fix: None,
             occurrence: None,
             exact: false,

@@ -41,14 +41,14 @@ pub struct Fix {
     pub replacement: String,
     pub applicability: Applicability,
     /// Why the fix is not safe, when it is not.
-    pub note: Option<String>,
+    pub note: Option<&'static str>,
     pub edits: Vec<Edit>,
 }
 
 /// What a rule says about one reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
-    pub rule: String,
+    pub rule: &'static str,
     /// Where the image should go, if anywhere.
     pub destination: Option<ImageRef>,
 }
@@ -56,17 +56,17 @@ pub struct Verdict {
 /// The compiled rewrite policy: the user's config plus the rules' built-in rewrites.
 pub struct Rewriter<'a> {
     config: &'a Config,
-    builtins: Vec<(String, ImagePattern, Destination)>,
+    builtins: Vec<(&'static str, ImagePattern, Destination)>,
 }
 
 impl<'a> Rewriter<'a> {
-    pub fn new(config: &'a Config, rules: &RuleSet) -> Result<Rewriter<'a>, ConfigError> {
+    pub fn new(config: &'a Config, rules: &'static RuleSet) -> Result<Rewriter<'a>, ConfigError> {
         let mut builtins = Vec::new();
         for rule in &rules.rules {
             if let Some(rewrite) = &rule.rewrite {
                 let (from, to) = crate::config::parse_map(&rewrite.from, &rewrite.to)
                     .unwrap_or_else(|e| panic!("rule {}: built-in rewrite invalid: {e}", rule.id));
-                builtins.push((rule.id.clone(), from, to));
+                builtins.push((rule.id.as_str(), from, to));
             }
         }
         let rewriter = Rewriter { config, builtins };
@@ -88,7 +88,7 @@ impl<'a> Rewriter<'a> {
         };
         if let Some(destination) = self.user_map(image) {
             return Some(Verdict {
-                rule: hub_rule().to_owned(),
+                rule: hub_rule(),
                 destination,
             });
         }
@@ -99,7 +99,7 @@ impl<'a> Rewriter<'a> {
                 .as_ref()
                 .and_then(|t| t.template.apply(image));
             return Some(Verdict {
-                rule: DOCKER_HUB.to_owned(),
+                rule: DOCKER_HUB,
                 destination,
             });
         }
@@ -112,7 +112,7 @@ impl<'a> Rewriter<'a> {
                     .apply(image, rest)
                     .map(|d| self.user_map(&d).flatten().unwrap_or(d));
                 return Some(Verdict {
-                    rule: rule.clone(),
+                    rule,
                     destination,
                 });
             }
@@ -200,20 +200,19 @@ pub fn fix_for(occurrence: &Occurrence, destination: &ImageRef, text: &str) -> F
     let (applicability, note) = if let Some(blocker) = occurrence.blocker {
         (
             Applicability::DisplayOnly,
-            Some(blocker.reason().to_owned()),
+            Some(blocker.reason()),
         )
     } else if tag_changes && !has(&[Part::Whole, Part::Tag]) {
         (
             Applicability::DisplayOnly,
             Some(
-                "the destination sets a tag, but the tag here is a variable or written apart"
-                    .to_owned(),
+                "the destination sets a tag, but the tag here is a variable or written apart",
             ),
         )
     } else if occurrence.shared {
         (
             Applicability::Unsafe,
-            Some("the edited ARG is also read by other instructions".to_owned()),
+            Some("the edited ARG is also read by other instructions"),
         )
     } else {
         (Applicability::Safe, None)

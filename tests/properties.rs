@@ -76,7 +76,7 @@ fn fix_once(kind: FileKind, text: &str) -> (String, Vec<regmig::rewrite::Edit>) 
         rewriter: &rewriter,
     };
     let extraction = extract(kind, text);
-    let findings = checker.check(kind, text, &extraction);
+    let findings = checker.check(kind, text, extraction);
     let patched = fix::apply(text, &findings, true);
     let edits = patched
         .applied

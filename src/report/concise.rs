@@ -12,7 +12,11 @@ pub fn file(out: &mut dyn Write, file: &FileResult) -> io::Result<()> {
         writeln!(
             out,
             "{}:{}:{}: {}: {}",
-            file.file.display, at.line, at.column, finding.rule, finding.message
+            file.file.display,
+                at.line,
+                at.column,
+                finding.rule,
+                finding.message()
         )?;
     }
     Ok(())

@@ -25,7 +25,7 @@ pub fn file(out: &mut dyn Write, file: &FileResult) -> io::Result<()> {
             end.line,
             end.column,
             property(&format!("regmig {}", finding.rule)),
-            data(&finding.message),
+            data(&finding.message()),
         )?;
     }
     Ok(())

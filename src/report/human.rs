@@ -18,13 +18,13 @@ struct FindingDiagnostic<'a> {
 
 impl fmt::Debug for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.finding.message())
     }
 }
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.finding.message())
     }
 }
 
@@ -62,7 +62,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let fix = self.finding.fix.as_ref()?;
-        Some(Box::new(match &fix.note {
+        Some(Box::new(match fix.note {
             None => "fixable with `regmig fix --write`".to_owned(),
             Some(note) => format!("{} fix: {note}", fix.applicability.as_str()),
         }))

@@ -22,7 +22,7 @@ struct JsonFinding<'a> {
     byte_end: usize,
     image: &'a str,
     canonical: &'a str,
-    message: &'a str,
+    message: String,
     fix: Option<JsonFix<'a>>,
 }
 
@@ -69,7 +69,7 @@ pub fn file(out: &mut dyn Write, file: &FileResult, first: bool) -> io::Result<(
             byte_end: f.span.end,
             image: &f.image,
             canonical: &f.canonical,
-            message: &f.message,
+            message: f.message(),
             fix: f.fix.as_ref().map(|fix| JsonFix {
                 replacement: &fix.replacement,
                 applicability: fix.applicability.as_str(),

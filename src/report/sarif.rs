@@ -115,7 +115,7 @@ fn result(file: &FileResult, finding: &Finding, index: &LineIndex<'_>, rules: &[
         "ruleId": finding.rule,
         "ruleIndex": rules.iter().position(|r| r.id == finding.rule).unwrap_or(0),
         "level": level(finding.severity),
-        "message": {"text": sentence(&finding.message)},
+        "message": {"text": sentence(&finding.message())},
         "locations": [{"physicalLocation": {
             "artifactLocation": location,
             "region": {
