@@ -1,6 +1,7 @@
 //! Fix stage: splice non-overlapping edits into the original bytes, re-extract to verify that
 //! only the intended references changed, and write atomically.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -18,7 +19,7 @@ pub struct Patched {
 }
 
 /// Applies every fixable finding's edits, in order, skipping a fix that overlaps one already
-/// taken (an identical edit counts as taken).
+/// taken (an identical edit counts as taken). Linear in the number of edits, up to a log.
 pub fn apply(text: &str, findings: &[Finding], allow_unsafe: bool) -> Patched {
     let mut order: Vec<usize> = (0..findings.len())
         .filter(|&i| findings[i].is_fixable(allow_unsafe))
@@ -30,25 +31,26 @@ pub fn apply(text: &str, findings: &[Finding], allow_unsafe: bool) -> Patched {
             .and_then(|f| f.edits.first())
             .map(|e| e.span)
     });
-    let mut taken: Vec<&Edit> = Vec::new();
+    // Accepted edits by start offset.
+    let mut taken: BTreeMap<usize, &Edit> = BTreeMap::new();
     let mut applied = Vec::new();
     for i in order {
         let edits = &findings[i].fix.as_ref().expect("fixable").edits;
-        let duplicate = edits.iter().all(|e| taken.contains(&e));
-        let overlaps = edits
+        let duplicate = edits
             .iter()
-            .any(|e| taken.iter().any(|t| t.span.overlaps(&e.span)));
+            .all(|e| taken.get(&e.span.start).is_some_and(|t| *t == e));
         if duplicate {
             applied.push(i);
-        } else if !overlaps {
-            taken.extend(edits);
+        } else if !edits.iter().any(|e| overlaps_taken(&taken, e)) {
+            for edit in edits {
+                taken.insert(edit.span.start, edit);
+            }
             applied.push(i);
         }
     }
-    taken.sort_by_key(|e| e.span);
     let mut out = String::with_capacity(text.len() + 64);
     let mut cursor = 0;
-    for edit in taken {
+    for edit in taken.values() {
         out.push_str(&text[cursor..edit.span.start]);
         out.push_str(&edit.content);
         cursor = edit.span.end;
@@ -56,6 +58,16 @@ pub fn apply(text: &str, findings: &[Finding], allow_unsafe: bool) -> Patched {
     out.push_str(&text[cursor..]);
     applied.sort_unstable();
     Patched { text: out, applied }
+}
+
+/// Whether `edit` overlaps an accepted edit: only the neighbours by start offset can.
+fn overlaps_taken(taken: &BTreeMap<usize, &Edit>, edit: &Edit) -> bool {
+    let before = taken.range(..=edit.span.start).next_back();
+    let after = taken.range(edit.span.start..).next();
+    [before, after]
+        .into_iter()
+        .flatten()
+        .any(|(_, t)| t.span.overlaps(&edit.span))
 }
 
 /// Re-extracts the patched text and checks that every reference is where it was, that the

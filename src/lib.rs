@@ -64,7 +64,7 @@ pub enum ChangeStatus {
 
 #[derive(Debug)]
 pub struct Change {
-    /// Indices into the file's findings of the fixes applied (or that would be).
+    /// Indices into the file's findings of the fixes applied (or that would be), sorted.
     pub applied: Vec<usize>,
     pub status: ChangeStatus,
 }

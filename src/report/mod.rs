@@ -154,7 +154,9 @@ impl FixReporter {
             .findings
             .iter()
             .enumerate()
-            .filter(|(i, f)| f.severity == crate::rules::Severity::Error && !applied.contains(i))
+            .filter(|(i, f)| {
+                f.severity == crate::rules::Severity::Error && applied.binary_search(i).is_err()
+            })
             .count();
         Ok(())
     }
