@@ -18,6 +18,8 @@ pub mod source;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -40,6 +42,8 @@ pub enum Error {
     Walk(WalkError),
     /// Writing the results failed (a closed pipe, say).
     Output(std::io::Error),
+    /// The run was interrupted; files already written are complete, no other was touched.
+    Interrupted,
 }
 
 impl std::fmt::Display for Error {
@@ -48,6 +52,7 @@ impl std::fmt::Display for Error {
             Error::Config(e) => write!(f, "{e}"),
             Error::Walk(e) => write!(f, "{e}"),
             Error::Output(e) => write!(f, "{e}"),
+            Error::Interrupted => write!(f, "interrupted"),
         }
     }
 }
@@ -106,6 +111,17 @@ pub fn load_config(explicit: Option<&Path>, rules: &RuleSet) -> Result<Config, C
     }
 }
 
+/// Set (by a signal handler in `main`) to stop the run between files: no new file is
+/// written once it is set, and files already replaced stay replaced.
+pub fn interrupted() -> &'static Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)))
+}
+
+fn is_interrupted() -> bool {
+    interrupted().load(Ordering::SeqCst)
+}
+
 /// How many files are processed in parallel before their results are handed on: enough to
 /// keep every core busy, few enough that memory stays bounded whatever the tree's size.
 const CHUNK: usize = 256;
@@ -134,6 +150,9 @@ pub fn run(
     };
     let candidates = walk::collect(paths, config).map_err(Error::Walk)?;
     for chunk in candidates.chunks(CHUNK) {
+        if is_interrupted() {
+            return Err(Error::Interrupted);
+        }
         let results: Vec<Option<FileResult>> = chunk
             .par_iter()
             .map(|candidate| process(candidate, &checker, mode))
@@ -174,9 +193,7 @@ fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<F
             return unreadable(candidate, display, message, checker);
         }
     };
-    if !extract::may_hold_references(candidate.kind, &bytes) {
-        return None;
-    }
+    // Invalid UTF-8 is reported whatever the file holds; it is not a text file regmig can read.
     let text = match source::decode(bytes) {
         Ok(text) => text,
         Err(offset) => {
@@ -184,6 +201,9 @@ fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<F
             return unreadable(candidate, display, message, checker);
         }
     };
+    if !extract::may_hold_references(candidate.kind, text.as_bytes()) {
+        return None;
+    }
     let extraction = extract::extract(candidate.kind, &text);
     // The fix stage extracts again to verify; nothing else needs the occurrences.
     let findings = checker.check(candidate.kind, &text, extraction);
@@ -260,6 +280,7 @@ fn fix_file(
         Ok(()) if !write => {
             ChangeStatus::Previewed(diff::unified(&file.display, &file.text, &patched.text))
         }
+        Ok(()) if is_interrupted() => ChangeStatus::Refused("interrupted before writing".to_owned()),
         Ok(()) => match fix::write_atomic(&file.path, file.text.as_bytes(), &patched.text) {
             Ok(()) => ChangeStatus::Written,
             Err(e) => ChangeStatus::Refused(e.to_string()),

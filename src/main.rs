@@ -14,8 +14,12 @@ use regmig::{rules, Mode};
 /// Exit code for usage errors, invalid config and unreadable explicit paths.
 const USAGE: u8 = 2;
 
+/// Exit code after an interrupt (128 + SIGINT).
+const INTERRUPTED: u8 = 130;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    watch_signals();
     match execute(cli.command) {
         Ok(code) => code,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -168,6 +172,17 @@ fn execute(command: Command) -> io::Result<ExitCode> {
     Ok(code)
 }
 
+/// The first SIGINT or SIGTERM asks the run to stop between files (so every file is either
+/// old or new); a second one ends the process at once.
+fn watch_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let flag = regmig::interrupted();
+    for signal in [SIGINT, SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, INTERRUPTED.into(), flag.clone());
+        let _ = signal_hook::flag::register(signal, flag.clone());
+    }
+}
+
 /// Loads the config; `None` after printing why it is invalid.
 fn load_config(common: &Common, err: &mut dyn Write) -> io::Result<Option<regmig::config::Config>> {
     match regmig::load_config(common.config.as_deref(), rules::builtin()) {
@@ -188,6 +203,10 @@ fn finished(
     match result {
         Ok(scanned) => Ok(Some(scanned)),
         Err(regmig::Error::Output(e)) => Err(e),
+        Err(regmig::Error::Interrupted) => {
+            writeln!(err, "regmig: interrupted; files already written are complete")?;
+            std::process::exit(INTERRUPTED.into());
+        }
         Err(e) => {
             writeln!(err, "regmig: {e}")?;
             Ok(None)

@@ -1,6 +1,7 @@
 //! Walk stage: directories walked with `ignore` (gitignore honoured, hidden files kept, `.git`
 //! never entered), explicit files taken as given, each classified into a [`FileKind`].
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -84,11 +85,21 @@ pub trait PathFilter: Sync {
 pub fn collect(paths: &[PathBuf], filter: &dyn PathFilter) -> Result<Vec<Candidate>, WalkError> {
     let mut found = Vec::new();
     let mut dirs = Vec::new();
+    // Targets of symbolic links named on the command line: each file is edited once, however
+    // many names it is given.
+    let mut link_targets = HashSet::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| WalkError::Unreadable(path.clone(), e))?;
         if meta.is_dir() {
             dirs.push(path.clone());
         } else if meta.is_file() && !filter.is_ignored(path, false) {
+            if is_symlink(path) {
+                let target = std::fs::canonicalize(path)
+                    .map_err(|e| WalkError::Unreadable(path.clone(), e))?;
+                if !link_targets.insert(target) {
+                    continue;
+                }
+            }
             if let Some(kind) = classify_explicit(path) {
                 found.push(Candidate {
                     path: path.clone(),
@@ -100,9 +111,19 @@ pub fn collect(paths: &[PathBuf], filter: &dyn PathFilter) -> Result<Vec<Candida
     if let Some((first, rest)) = dirs.split_first() {
         found.extend(walk_dirs(first, rest, filter));
     }
+    if !link_targets.is_empty() {
+        found.retain(|c| {
+            is_symlink(&c.path)
+                || std::fs::canonicalize(&c.path).map_or(true, |p| !link_targets.contains(&p))
+        });
+    }
     found.sort();
     found.dedup();
     Ok(found)
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 fn walk_dirs(first: &Path, rest: &[PathBuf], filter: &dyn PathFilter) -> Vec<Candidate> {

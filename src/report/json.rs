@@ -57,7 +57,7 @@ pub fn file(out: &mut dyn Write, file: &FileResult, first: bool) -> io::Result<(
     for (i, f) in file.findings.iter().enumerate() {
         let (start, end) = positions(&index, f.span);
         let finding = JsonFinding {
-            rule: &f.rule,
+            rule: f.rule,
             severity: f.severity.as_str(),
             path: &file.file.display,
             kind: file.kind.as_str(),
