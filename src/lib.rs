@@ -280,7 +280,9 @@ fn fix_file(
         Ok(()) if !write => {
             ChangeStatus::Previewed(diff::unified(&file.display, &file.text, &patched.text))
         }
-        Ok(()) if is_interrupted() => ChangeStatus::Refused("interrupted before writing".to_owned()),
+        Ok(()) if is_interrupted() => {
+            ChangeStatus::Refused("interrupted before writing".to_owned())
+        }
         Ok(()) => match fix::write_atomic(&file.path, file.text.as_bytes(), &patched.text) {
             Ok(()) => ChangeStatus::Written,
             Err(e) => ChangeStatus::Refused(e.to_string()),

@@ -178,7 +178,11 @@ fn watch_signals() {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let flag = regmig::interrupted();
     for signal in [SIGINT, SIGTERM] {
-        let _ = signal_hook::flag::register_conditional_shutdown(signal, INTERRUPTED.into(), flag.clone());
+        let _ = signal_hook::flag::register_conditional_shutdown(
+            signal,
+            INTERRUPTED.into(),
+            flag.clone(),
+        );
         let _ = signal_hook::flag::register(signal, flag.clone());
     }
 }
@@ -204,7 +208,10 @@ fn finished(
         Ok(scanned) => Ok(Some(scanned)),
         Err(regmig::Error::Output(e)) => Err(e),
         Err(regmig::Error::Interrupted) => {
-            writeln!(err, "regmig: interrupted; files already written are complete")?;
+            writeln!(
+                err,
+                "regmig: interrupted; files already written are complete"
+            )?;
             std::process::exit(INTERRUPTED.into());
         }
         Err(e) => {

@@ -111,10 +111,7 @@ impl<'a> Rewriter<'a> {
                 let destination = to
                     .apply(image, rest)
                     .map(|d| self.user_map(&d).flatten().unwrap_or(d));
-                return Some(Verdict {
-                    rule,
-                    destination,
-                });
+                return Some(Verdict { rule, destination });
             }
         }
         None
@@ -198,16 +195,11 @@ pub fn fix_for(occurrence: &Occurrence, destination: &ImageRef, text: &str) -> F
         }
     }
     let (applicability, note) = if let Some(blocker) = occurrence.blocker {
-        (
-            Applicability::DisplayOnly,
-            Some(blocker.reason()),
-        )
+        (Applicability::DisplayOnly, Some(blocker.reason()))
     } else if tag_changes && !has(&[Part::Whole, Part::Tag]) {
         (
             Applicability::DisplayOnly,
-            Some(
-                "the destination sets a tag, but the tag here is a variable or written apart",
-            ),
+            Some("the destination sets a tag, but the tag here is a variable or written apart"),
         )
     } else if occurrence.shared {
         (

@@ -6,20 +6,24 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{read_tree, regmig};
+use common::{read_tree, regmig, repo};
 
 const TARGET: &str = "[target]\ntemplate = \"ghcr.io/acme/{path}\"\n";
 
-/// A scratch repository (with `.git`, so config discovery stops here) holding `files`.
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    fs::create_dir(dir.path().join(".git")).unwrap();
-    for (path, text) in files {
-        let path = dir.path().join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-    dir
+/// `path kind` of every finding in a JSON report.
+fn paths_and_kinds(doc: &serde_json::Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["path"].as_str().unwrap(),
+                f["kind"].as_str().unwrap()
+            )
+        })
+        .collect()
 }
 
 fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
@@ -322,7 +326,7 @@ fn explicit_files_are_checked_whatever_their_name_but_ignore_paths_apply() {
 
 #[test]
 fn invalid_utf8_is_a_parse_error_naming_the_offset() {
-    let dir = repo(&[]);
+    let dir = repo::<&str>(&[]);
     fs::write(dir.path().join("Dockerfile"), b"FROM nginx\n\xff\n").unwrap();
     let out = regmig(dir.path(), &["check", "--format", "concise"]);
     assert_eq!(out.code, 1);
@@ -393,7 +397,7 @@ fn closed_stdout_exits_quietly() {
 
 #[test]
 fn rules_lists_and_explains() {
-    let dir = repo(&[]);
+    let dir = repo::<&str>(&[]);
     let list = regmig(dir.path(), &["rules"]);
     assert_eq!(list.code, 0);
     for id in [
@@ -442,18 +446,7 @@ fn files_are_classified_by_name_and_chart() {
         ("notes.txt", "image: nginx\n"),
     ]);
     let doc = json(dir.path(), &[]);
-    let kinds: Vec<String> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}",
-                f["path"].as_str().unwrap(),
-                f["kind"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let kinds = paths_and_kinds(&doc);
     assert_eq!(
         kinds,
         [
@@ -508,7 +501,7 @@ fn init_writes_a_config_that_loads_and_never_overwrites() {
         fs::read_to_string(dir.path().join("regmig.toml")).unwrap(),
         text
     );
-    let bare = repo(&[]);
+    let bare = repo::<&str>(&[]);
     assert_eq!(regmig(bare.path(), &["init"]).code, 0);
     assert_eq!(
         regmig(bare.path(), &["check"]).code,
@@ -519,7 +512,7 @@ fn init_writes_a_config_that_loads_and_never_overwrites() {
 
 #[test]
 fn completions_and_man_page_come_from_the_cli_definitions() {
-    let dir = repo(&[]);
+    let dir = repo::<&str>(&[]);
     for shell in ["bash", "zsh", "fish"] {
         let out = regmig(dir.path(), &["completions", shell]);
         assert_eq!(out.code, 0);
@@ -542,18 +535,7 @@ fn terraform_files_are_classified() {
         ("main.tf.json", "{\"locals\": {\"app_image\": \"nginx\"}}\n"),
     ]);
     let doc = json(dir.path(), &[]);
-    let found: Vec<String> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}",
-                f["path"].as_str().unwrap(),
-                f["kind"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let found = paths_and_kinds(&doc);
     assert_eq!(
         found,
         [

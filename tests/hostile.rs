@@ -9,20 +9,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{read_tree, regmig};
+use common::{read_tree, regmig, repo};
 
 const TARGET: &str = "[target]\ntemplate = \"ghcr.io/acme/{path}\"\n";
-
-fn repo(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    fs::create_dir(dir.path().join(".git")).unwrap();
-    for (path, bytes) in files {
-        let path = dir.path().join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, bytes).unwrap();
-    }
-    dir
-}
 
 /// Runs regmig and kills it if it has not finished within `limit`: a hang is a failure. The
 /// output is drained while waiting, so a full pipe cannot stall the child.
@@ -73,21 +62,35 @@ fn children_peak_rss_mib() -> f64 {
 fn binary_content_in_a_manifest_is_a_parse_error_with_its_offset() {
     let mut binary = b"apiVersion: v1\nkind: Pod\n".to_vec();
     binary.extend((0u8..=255).cycle().take(4096));
-    let dir = repo(&[
+    let dir = repo::<&[u8]>(&[
         ("deploy/blob.yaml", &binary),
         ("deploy/nul.yaml", b"image: \0nginx\0\n"),
         ("Dockerfile", b"FROM \0\xc3\x28 nginx\n"),
-        ("deploy/ok.yaml", b"apiVersion: v1\nkind: Pod\nspec: {containers: [{image: nginx}]}\n"),
+        (
+            "deploy/ok.yaml",
+            b"apiVersion: v1\nkind: Pod\nspec: {containers: [{image: nginx}]}\n",
+        ),
     ]);
-    let out = regmig_within(dir.path(), &["check", "--format", "concise"], Duration::from_secs(30));
+    let out = regmig_within(
+        dir.path(),
+        &["check", "--format", "concise"],
+        Duration::from_secs(30),
+    );
     assert_eq!(out.code, 1);
     assert!(
-        out.stdout.contains("deploy/blob.yaml:1:1: parse-error: invalid UTF-8 at byte 153"),
+        out.stdout
+            .contains("deploy/blob.yaml:1:1: parse-error: invalid UTF-8 at byte 153"),
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("Dockerfile:1:1: parse-error: invalid UTF-8 at byte 6"));
-    assert!(out.stdout.contains("deploy/ok.yaml:3:"), "the run continues: {}", out.stdout);
+    assert!(out
+        .stdout
+        .contains("Dockerfile:1:1: parse-error: invalid UTF-8 at byte 6"));
+    assert!(
+        out.stdout.contains("deploy/ok.yaml:3:"),
+        "the run continues: {}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -118,11 +121,20 @@ fn a_25_mb_stream_of_200_000_pods_is_read_whole_in_bounded_memory() {
         ));
     }
     assert!(text.len() > 25 << 20, "{} bytes", text.len());
-    let dir = repo(&[("pods.yaml", text.as_bytes())]);
-    let out = regmig_within(dir.path(), &["check", "--format", "concise"], Duration::from_secs(300));
+    let dir = repo::<&[u8]>(&[("pods.yaml", text.as_bytes())]);
+    let out = regmig_within(
+        dir.path(),
+        &["check", "--format", "concise"],
+        Duration::from_secs(300),
+    );
     assert_eq!(out.code, 1);
     assert_eq!(out.stdout.lines().count(), 200_000);
-    assert!(out.stdout.lines().last().unwrap().contains("`nginx:1.199999`"));
+    assert!(out
+        .stdout
+        .lines()
+        .last()
+        .unwrap()
+        .contains("`nginx:1.199999`"));
     // About five times the file: the text, and one finding per pod until it is printed.
     let peak = children_peak_rss_mib();
     assert!(peak < 256.0, "peak RSS {peak:.0} MiB");
@@ -138,11 +150,22 @@ fn deep_nesting_neither_overflows_nor_hangs() {
     }
     block.push_str(&" ".repeat(5_000));
     block.push_str("image: nginx:1.27\n");
-    let dir = repo(&[("flow.yaml", flow.as_bytes()), ("block.yaml", block.as_bytes())]);
-    let out = regmig_within(dir.path(), &["check", "--format", "concise"], Duration::from_secs(120));
+    let dir = repo::<&[u8]>(&[
+        ("flow.yaml", flow.as_bytes()),
+        ("block.yaml", block.as_bytes()),
+    ]);
+    let out = regmig_within(
+        dir.path(),
+        &["check", "--format", "concise"],
+        Duration::from_secs(120),
+    );
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.contains("block.yaml:5001:"), "{}", out.stdout);
-    assert!(out.stdout.contains("flow.yaml:1:") && out.stdout.contains("parse-error"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("flow.yaml:1:") && out.stdout.contains("parse-error"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -150,18 +173,28 @@ fn alias_bombs_are_never_expanded() {
     let mut bomb = String::from("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     let mut previous = 'a';
     for name in "bcdefghijklmnopqrstuvwxyz".chars() {
-        bomb.push_str(&format!("{name}: &{name} [{}]\n", vec![format!("*{previous}"); 9].join(", ")));
+        bomb.push_str(&format!(
+            "{name}: &{name} [{}]\n",
+            vec![format!("*{previous}"); 9].join(", ")
+        ));
         previous = name;
     }
     bomb.push_str("worker:\n  image: busybox:1.36\n");
-    let dir = repo(&[("bomb.yaml", bomb.as_bytes())]);
-    let out = regmig_within(dir.path(), &["check", "--format", "concise"], Duration::from_secs(10));
+    let dir = repo::<&[u8]>(&[("bomb.yaml", bomb.as_bytes())]);
+    let out = regmig_within(
+        dir.path(),
+        &["check", "--format", "concise"],
+        Duration::from_secs(10),
+    );
     assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
 }
 
 #[test]
 fn symlink_loops_fifos_sockets_and_directories_named_like_manifests() {
-    let dir = repo(&[("Dockerfile", b"FROM nginx\n"), ("values.yaml/Dockerfile", b"FROM redis\n")]);
+    let dir = repo::<&[u8]>(&[
+        ("Dockerfile", b"FROM nginx\n"),
+        ("values.yaml/Dockerfile", b"FROM redis\n"),
+    ]);
     let root = dir.path();
     std::os::unix::fs::symlink("loop.yaml", root.join("loop.yaml")).unwrap();
     std::os::unix::fs::symlink("b.yaml", root.join("a.yaml")).unwrap();
@@ -171,23 +204,46 @@ fn symlink_loops_fifos_sockets_and_directories_named_like_manifests() {
     assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
     let _socket = std::os::unix::net::UnixListener::bind(root.join("sock.yaml")).unwrap();
 
-    let out = regmig_within(root, &["check", "--format", "concise"], Duration::from_secs(30));
+    let out = regmig_within(
+        root,
+        &["check", "--format", "concise"],
+        Duration::from_secs(30),
+    );
     assert_eq!(out.code, 1, "{}", out.stderr);
-    let paths: Vec<&str> = out.stdout.lines().map(|l| l.split(':').next().unwrap()).collect();
+    let paths: Vec<&str> = out
+        .stdout
+        .lines()
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
     assert_eq!(paths, ["Dockerfile", "values.yaml/Dockerfile"]);
 
     let fifo_named = regmig_within(root, &["check", "pipe.yaml"], Duration::from_secs(10));
-    assert_eq!(fifo_named.code, 0, "a FIFO named explicitly is skipped, not read");
+    assert_eq!(
+        fifo_named.code, 0,
+        "a FIFO named explicitly is skipped, not read"
+    );
     let loop_named = regmig_within(root, &["check", "loop.yaml"], Duration::from_secs(10));
     assert_eq!(loop_named.code, 2);
-    assert!(loop_named.stderr.contains("loop.yaml"), "{}", loop_named.stderr);
+    assert!(
+        loop_named.stderr.contains("loop.yaml"),
+        "{}",
+        loop_named.stderr
+    );
 }
 
 #[test]
 fn unreadable_files_are_reported_and_the_run_continues() {
-    let dir = repo(&[("a/Dockerfile", b"FROM nginx\n"), ("b/Dockerfile", b"FROM redis\n")]);
+    let dir = repo::<&[u8]>(&[
+        ("a/Dockerfile", b"FROM nginx\n"),
+        ("b/Dockerfile", b"FROM redis\n"),
+    ]);
     let root = dir.path();
-    for entry in [root.to_path_buf(), root.join("a"), root.join("b"), root.join(".git")] {
+    for entry in [
+        root.to_path_buf(),
+        root.join("a"),
+        root.join("b"),
+        root.join(".git"),
+    ] {
         fs::set_permissions(&entry, fs::Permissions::from_mode(0o755)).unwrap();
     }
     fs::set_permissions(root.join("b/Dockerfile"), fs::Permissions::from_mode(0o644)).unwrap();
@@ -217,7 +273,7 @@ fn unreadable_files_are_reported_and_the_run_continues() {
 
 #[test]
 fn a_file_changed_since_it_was_read_is_not_written() {
-    let dir = repo(&[("Dockerfile", b"FROM nginx\n")]);
+    let dir = repo::<&[u8]>(&[("Dockerfile", b"FROM nginx\n")]);
     let path = dir.path().join("Dockerfile");
     let result = regmig::fix::write_atomic(&path, b"FROM redis\n", "FROM ghcr.io/acme/redis\n");
     assert!(matches!(result, Err(regmig::fix::WriteError::Changed)));
@@ -228,12 +284,25 @@ fn a_file_changed_since_it_was_read_is_not_written() {
 
 #[test]
 fn a_file_named_twice_through_a_symlink_is_edited_once() {
-    let dir = repo(&[("real/Dockerfile", b"FROM nginx\n"), ("regmig.toml", TARGET.as_bytes())]);
+    let dir = repo::<&[u8]>(&[
+        ("real/Dockerfile", b"FROM nginx\n"),
+        ("regmig.toml", TARGET.as_bytes()),
+    ]);
     std::os::unix::fs::symlink("real/Dockerfile", dir.path().join("Dockerfile")).unwrap();
-    let out = regmig(dir.path(), &["fix", "--write", "Dockerfile", "real/Dockerfile", "real"]);
+    let out = regmig(
+        dir.path(),
+        &["fix", "--write", "Dockerfile", "real/Dockerfile", "real"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.contains("fixed 1 reference in 1 file"), "{}", out.stderr);
-    assert!(fs::symlink_metadata(dir.path().join("Dockerfile")).unwrap().file_type().is_symlink());
+    assert!(
+        out.stderr.contains("fixed 1 reference in 1 file"),
+        "{}",
+        out.stderr
+    );
+    assert!(fs::symlink_metadata(dir.path().join("Dockerfile"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
     assert_eq!(
         fs::read_to_string(dir.path().join("real/Dockerfile")).unwrap(),
         "FROM ghcr.io/acme/nginx\n"
@@ -245,10 +314,13 @@ fn an_interrupt_leaves_every_file_old_or_new() {
     const FILES: usize = 4_000;
     let old = |i: usize| format!("# service {i}\nFROM nginx:1.{i}\nRUN make\n");
     let new = |i: usize| format!("# service {i}\nFROM ghcr.io/acme/nginx:1.{i}\nRUN make\n");
-    let contents: Vec<(String, String)> =
-        (0..FILES).map(|i| (format!("svc{i:04}/Dockerfile"), old(i))).collect();
-    let mut files: Vec<(&str, &[u8])> =
-        contents.iter().map(|(p, t)| (p.as_str(), t.as_bytes())).collect();
+    let contents: Vec<(String, String)> = (0..FILES)
+        .map(|i| (format!("svc{i:04}/Dockerfile"), old(i)))
+        .collect();
+    let mut files: Vec<(&str, &[u8])> = contents
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_bytes()))
+        .collect();
     files.push(("regmig.toml", TARGET.as_bytes()));
     let dir = repo(&files);
 
@@ -259,15 +331,24 @@ fn an_interrupt_leaves_every_file_old_or_new() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(150));
-    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
     let out = child.wait_with_output().unwrap();
     let code = out.status.code();
-    assert!(code == Some(130) || code == Some(0), "exit {code:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        code == Some(130) || code == Some(0),
+        "exit {code:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let mut written = 0;
     for (i, (path, _)) in contents.iter().enumerate() {
         let text = fs::read_to_string(dir.path().join(path)).unwrap();
-        assert!(text == old(i) || text == new(i), "{path} is neither old nor new: {text:?}");
+        assert!(
+            text == old(i) || text == new(i),
+            "{path} is neither old nor new: {text:?}"
+        );
         written += usize::from(text == new(i));
     }
     let leftovers: Vec<String> = read_tree(dir.path())
@@ -281,9 +362,12 @@ fn an_interrupt_leaves_every_file_old_or_new() {
 
 #[test]
 fn nothing_is_written_when_the_config_is_invalid() {
-    let dir = repo(&[
+    let dir = repo::<&[u8]>(&[
         ("Dockerfile", b"FROM nginx\n"),
-        ("regmig.toml", b"[target]\ntemplate = \"ghcr.io/acme/{path}\"\n[[map]]\nfrom = \"nginx\"\n"),
+        (
+            "regmig.toml",
+            b"[target]\ntemplate = \"ghcr.io/acme/{path}\"\n[[map]]\nfrom = \"nginx\"\n",
+        ),
     ]);
     let before = read_tree(dir.path());
     let out = regmig(dir.path(), &["fix", "--write"]);

@@ -95,12 +95,7 @@ proptest! {
 
     #[test]
     fn extraction_never_panics_on_arbitrary_text(text in "\\PC{0,200}") {
-        let extraction = extract(FileKind::Dockerfile, &text);
-        for occurrence in extraction.occurrences {
-            for (_, span) in occurrence.parts {
-                prop_assert!(span.end <= text.len() && text.is_char_boundary(span.start));
-            }
-        }
+        spans_are_in_bounds(FileKind::Dockerfile, &text)?;
     }
 
     #[test]
@@ -131,12 +126,7 @@ proptest! {
 
     #[test]
     fn yaml_extraction_never_panics_on_arbitrary_text(text in "\\PC{0,200}", kind in yaml_kind()) {
-        let extraction = extract(kind, &text);
-        for occurrence in extraction.occurrences {
-            for (_, span) in occurrence.parts {
-                prop_assert!(span.end <= text.len() && text.is_char_boundary(span.start));
-            }
-        }
+        spans_are_in_bounds(kind, &text)?;
     }
 
     #[test]
@@ -166,7 +156,7 @@ proptest! {
 
     #[test]
     fn hcl_extraction_never_panics_on_arbitrary_text(text in "\\PC{0,200}", kind in hcl_kind()) {
-        let _ = extract(kind, &text);
+        spans_are_in_bounds(kind, &text)?;
     }
 
     #[test]
@@ -178,6 +168,17 @@ proptest! {
     fn hcl_fixing_twice_equals_fixing_once(text in hcl(), kind in hcl_kind()) {
         settles_after_one_fix(kind, &text)?;
     }
+}
+
+/// Extraction does not panic, and every span lies on character boundaries inside the text.
+fn spans_are_in_bounds(kind: FileKind, text: &str) -> Result<(), TestCaseError> {
+    for occurrence in extract(kind, text).occurrences {
+        for (_, span) in occurrence.parts {
+            prop_assert!(span.end <= text.len());
+            prop_assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+        }
+    }
+    Ok(())
 }
 
 fn only_edited_bytes_change(kind: FileKind, text: &str) -> Result<(), TestCaseError> {

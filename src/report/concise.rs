@@ -13,10 +13,10 @@ pub fn file(out: &mut dyn Write, file: &FileResult) -> io::Result<()> {
             out,
             "{}:{}:{}: {}: {}",
             file.file.display,
-                at.line,
-                at.column,
-                finding.rule,
-                finding.message()
+            at.line,
+            at.column,
+            finding.rule,
+            finding.message()
         )?;
     }
     Ok(())

@@ -27,6 +27,18 @@ pub fn regmig(dir: &Path, args: &[&str]) -> Output {
     }
 }
 
+/// A scratch repository (with `.git`, so config discovery stops there) holding `files`.
+pub fn repo<T: AsRef<[u8]>>(files: &[(&str, T)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    for (path, bytes) in files {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+    dir
+}
+
 /// Copies the files under `from` into `to`, keeping permissions.
 pub fn copy_tree(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
