@@ -138,7 +138,11 @@ fn walk_dirs(first: &Path, rest: &[PathBuf], filter: &dyn PathFilter) -> Vec<Can
         .filter_entry(|entry| entry.file_name() != ".git");
     let found = Mutex::new(Vec::new());
     builder.build_parallel().run(|| {
-        let found = &found;
+        // Each walker thread collects on its own and hands its list over once, when done.
+        let mut local = Collected {
+            shared: &found,
+            files: Vec::new(),
+        };
         Box::new(move |entry| {
             use ignore::WalkState;
             let Ok(entry) = entry else {
@@ -156,17 +160,30 @@ fn walk_dirs(first: &Path, rest: &[PathBuf], filter: &dyn PathFilter) -> Vec<Can
             }
             if file_type.is_file() {
                 if let Some(kind) = classify(entry.path()) {
-                    let candidate = Candidate {
+                    local.files.push(Candidate {
                         path: entry.into_path(),
                         kind,
-                    };
-                    found.lock().unwrap().push(candidate);
+                    });
                 }
             }
             WalkState::Continue
         })
     });
     found.into_inner().unwrap()
+}
+
+/// One walker thread's files, moved into the shared list when the thread's visitor is dropped.
+struct Collected<'a> {
+    shared: &'a Mutex<Vec<Candidate>>,
+    files: Vec<Candidate>,
+}
+
+impl Drop for Collected<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut shared) = self.shared.lock() {
+            shared.append(&mut self.files);
+        }
+    }
 }
 
 /// Classifies a file met during a walk by its name, and for Helm files by the chart around it.

@@ -1,6 +1,6 @@
 //! Extract stage, Kustomize: `images[].name` and `images[].newName`. Both are rewritten, so an
-//! override keeps matching the manifests regmig rewrites; `newTag` is edited only when a
-//! destination sets its own tag, and `digest` never.
+//! override keeps matching the manifests regmig rewrites; `newTag` and `digest` are never
+//! edited (a destination that sets its own tag makes the fix one to apply by hand).
 
 use super::github::entry;
 use super::yaml::{Document, NodeId};
@@ -14,7 +14,6 @@ pub fn document(doc: &Document, out: &mut Vec<Occurrence>) {
     for &item in doc.items(images) {
         let new_name = entry(doc, item, "newName");
         let suffix = override_suffix(doc, item);
-        let tag = entry(doc, item, "newTag").and_then(|(_, t)| doc.scalar(t));
         if let Some((key, name)) = entry(doc, item, "name") {
             // Without newName, the name is what is pulled, with the override's tag.
             let suffix = if new_name.is_none() {
@@ -22,11 +21,10 @@ pub fn document(doc: &Document, out: &mut Vec<Occurrence>) {
             } else {
                 ""
             };
-            let tag = if new_name.is_none() { tag } else { None };
-            out.extend(name_reference(doc, key, name, suffix, tag));
+            out.extend(name_reference(doc, key, name, suffix));
         }
         if let Some((key, name)) = new_name {
-            out.extend(name_reference(doc, key, name, &suffix, tag));
+            out.extend(name_reference(doc, key, name, &suffix));
         }
     }
 }
@@ -43,25 +41,15 @@ fn override_suffix(doc: &Document, item: NodeId) -> String {
     suffix
 }
 
-fn name_reference(
-    doc: &Document,
-    key: NodeId,
-    name: NodeId,
-    suffix: &str,
-    tag: Option<&super::yaml::Scalar>,
-) -> Option<Occurrence> {
+fn name_reference(doc: &Document, key: NodeId, name: NodeId, suffix: &str) -> Option<Occurrence> {
     let scalar = doc.scalar(name)?;
     let image = ImageRef::parse(&format!("{}{suffix}", scalar.value))
         .or_else(|_| ImageRef::parse(&scalar.value))
         .ok()?;
-    let mut parts = vec![(Part::Name, scalar.span)];
-    if let Some(tag) = tag.filter(|t| t.verbatim) {
-        parts.push((Part::Tag, tag.span));
-    }
     Some(Occurrence {
         text: image.render(),
         image,
-        parts,
+        parts: vec![(Part::Name, scalar.span)],
         statement: doc.node(key).start,
         blocker: (!scalar.verbatim).then_some(Blocker::NotVerbatim),
         shared: false,
