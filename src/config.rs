@@ -74,131 +74,6 @@ pub struct MapEntry {
     pub origin: Origin,
 }
 
-/// A `from` or `[ignore].images` entry, normalised.
-#[derive(Debug, Clone)]
-pub struct ImagePattern {
-    pub written: String,
-    domain: String,
-    /// The whole repository, or with `wildcard` the prefix before `*` (ends with `/`).
-    repository: String,
-    wildcard: bool,
-    tag: Option<String>,
-}
-
-/// A `to`: where matched references go.
-#[derive(Debug, Clone)]
-pub struct Destination {
-    pub written: String,
-    registry: Option<String>,
-    /// The path, or with `wildcard` the prefix to which the matched rest is appended.
-    path: String,
-    wildcard: bool,
-    tag: Option<String>,
-}
-
-/// A `[target]` template, with preset parameters already substituted.
-#[derive(Debug, Clone)]
-pub struct Template {
-    pub written: String,
-    segments: Vec<Segment>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Segment {
-    Literal(String),
-    Path,
-    Repo,
-    Namespace,
-    Name,
-}
-
-const PLACEHOLDERS: [&str; 4] = ["path", "repo", "namespace", "name"];
-
-impl ImagePattern {
-    /// Returns the part of the repository matched by `*` (empty without a wildcard).
-    pub fn matches<'a>(&self, image: &'a ImageRef, repository: &'a str) -> Option<&'a str> {
-        if !image.domain().eq_ignore_ascii_case(&self.domain) {
-            return None;
-        }
-        if let Some(tag) = &self.tag {
-            if image.tag.as_deref() != Some(tag) {
-                return None;
-            }
-        }
-        if self.wildcard {
-            repository
-                .strip_prefix(self.repository.as_str())
-                .filter(|rest| !rest.is_empty())
-        } else {
-            (repository == self.repository).then_some("")
-        }
-    }
-
-    pub fn is_wildcard(&self) -> bool {
-        self.wildcard
-    }
-}
-
-impl Destination {
-    /// The new reference for `image`, whose repository's wildcard part is `rest`.
-    pub fn apply(&self, image: &ImageRef, rest: &str) -> Option<ImageRef> {
-        let mut path = if self.wildcard {
-            format!("{}{rest}", self.path)
-        } else {
-            self.path.clone()
-        };
-        // A `to` without a host keeps the host spelling of a Docker Hub reference.
-        let registry = match &self.registry {
-            Some(host) => Some(host.clone()),
-            None if image.is_docker_hub() => image.registry.clone(),
-            None => None,
-        };
-        let needs_library = registry
-            .as_deref()
-            .is_some_and(|h| h != "docker.io" && crate::reference::is_docker_hub_host(h));
-        if needs_library && !path.contains('/') {
-            path = format!("library/{path}");
-        }
-        let new = ImageRef {
-            registry,
-            path,
-            tag: self.tag.clone().or_else(|| image.tag.clone()),
-            digest: image.digest.clone(),
-        };
-        ImageRef::parse(&new.render()).ok()
-    }
-
-    pub fn carries_tag(&self) -> bool {
-        self.tag.is_some()
-    }
-}
-
-impl Template {
-    /// The new reference for a Docker Hub image; tag and digest carried over.
-    pub fn apply(&self, image: &ImageRef) -> Option<ImageRef> {
-        let mut new = ImageRef::parse(&self.render_name(image)).ok()?;
-        new.tag = image.tag.clone();
-        new.digest = image.digest.clone();
-        Some(new)
-    }
-
-    fn render_name(&self, image: &ImageRef) -> String {
-        let repo = image.repository();
-        let (namespace, name) = repo.rsplit_once('/').unwrap_or(("", &repo));
-        let mut name_out = String::new();
-        for segment in &self.segments {
-            name_out.push_str(match segment {
-                Segment::Literal(text) => text,
-                Segment::Path => image.familiar_path(),
-                Segment::Repo => &repo,
-                Segment::Namespace => namespace,
-                Segment::Name => name,
-            });
-        }
-        name_out
-    }
-}
-
 impl Config {
     /// `true` when `[ignore].paths` excludes `path` (absolute or relative to the current
     /// directory).
@@ -289,7 +164,7 @@ pub fn parse(text: &str, file: &Path, rules: &RuleSet) -> Result<Config, ConfigE
             .map_err(|m| err_at(&entry.from, format!("invalid `from`: {m}")))?;
         let to = parse_destination(entry.to.get_ref())
             .map_err(|m| err_at(&entry.to, format!("invalid `to`: {m}")))?;
-        if from.wildcard != to.wildcard {
+        if from.is_wildcard() != to.is_wildcard() {
             return Err(err_at(
                 &entry.to,
                 "`from` and `to` must both end in `/*`, or neither".to_owned(),
@@ -347,16 +222,6 @@ pub fn parse(text: &str, file: &Path, rules: &RuleSet) -> Result<Config, ConfigE
         config.levels.insert(rule.into_inner(), parsed);
     }
     Ok(config)
-}
-
-/// Parses a `from`/`to` pair as `[[map]]` does.
-pub fn parse_map(from: &str, to: &str) -> Result<(ImagePattern, Destination), String> {
-    let from = parse_pattern(from)?;
-    let to = parse_destination(to)?;
-    if from.wildcard != to.wildcard {
-        return Err("`from` and `to` must both end in `/*`, or neither".to_owned());
-    }
-    Ok((from, to))
 }
 
 fn missing_target() -> String {
@@ -450,150 +315,6 @@ fn target_template(
     }
 }
 
-/// Parses `{placeholder}` syntax, substituting `params`, and checks that the result renders
-/// valid, untagged references.
-pub fn parse_template(text: &str, params: &BTreeMap<String, String>) -> Result<Template, String> {
-    let mut segments = Vec::new();
-    let mut literal = String::new();
-    let mut rest = text;
-    while let Some(open) = rest.find(['{', '}']) {
-        if rest.as_bytes()[open] == b'}' {
-            return Err("unmatched `}`".to_owned());
-        }
-        literal.push_str(&rest[..open]);
-        let close = rest[open..]
-            .find('}')
-            .ok_or_else(|| "unclosed `{`".to_owned())?
-            + open;
-        let name = &rest[open + 1..close];
-        let segment = match name {
-            "path" => Segment::Path,
-            "repo" => Segment::Repo,
-            "namespace" => Segment::Namespace,
-            "name" => Segment::Name,
-            _ => match params.get(name) {
-                Some(value) => {
-                    literal.push_str(value);
-                    rest = &rest[close + 1..];
-                    continue;
-                }
-                None => {
-                    return Err(format!(
-                        "unknown placeholder `{{{name}}}` (use {})",
-                        PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
-                    ))
-                }
-            },
-        };
-        if !literal.is_empty() {
-            segments.push(Segment::Literal(std::mem::take(&mut literal)));
-        }
-        segments.push(segment);
-        rest = &rest[close + 1..];
-    }
-    literal.push_str(rest);
-    if !literal.is_empty() {
-        segments.push(Segment::Literal(literal));
-    }
-    if !segments
-        .iter()
-        .any(|s| *s != Segment::Namespace && !matches!(s, Segment::Literal(_)))
-    {
-        return Err("a template needs {path}, {repo} or {name}".to_owned());
-    }
-    let template = Template {
-        written: text.to_owned(),
-        segments,
-    };
-    for sample in ["nginx", "bitnami/redis", "a/b/c"] {
-        let image = ImageRef::parse(sample).expect("sample is valid");
-        let rendered = template.render_name(&image);
-        let name = ImageRef::parse(&rendered)
-            .map_err(|e| format!("renders `{rendered}` for `{sample}`: {e}"))?;
-        if name.tag.is_some() || name.digest.is_some() {
-            return Err("a template must not carry a tag or digest".to_owned());
-        }
-    }
-    Ok(template)
-}
-
-/// Parses a `from` or an ignore pattern: a reference, or a name prefix ending in `/*`.
-fn parse_pattern(text: &str) -> Result<ImagePattern, String> {
-    let (wildcard, image) = parse_with_wildcard(text)?;
-    if image.digest.is_some() {
-        return Err("a pattern cannot carry a digest".to_owned());
-    }
-    let repository = if wildcard {
-        let prefix = image
-            .path
-            .strip_suffix('x')
-            .unwrap_or(&image.path)
-            .to_owned();
-        if prefix.is_empty() && image.is_docker_hub() {
-            return Err(
-                "`*` alone would match every Docker Hub image: use [target] for that".to_owned(),
-            );
-        }
-        prefix
-    } else {
-        image.repository()
-    };
-    Ok(ImagePattern {
-        written: text.to_owned(),
-        domain: image.domain().to_owned(),
-        repository,
-        wildcard,
-        tag: image.tag,
-    })
-}
-
-fn parse_destination(text: &str) -> Result<Destination, String> {
-    let (wildcard, image) = parse_with_wildcard(text)?;
-    if image.digest.is_some() {
-        return Err("a destination cannot carry a digest (digests are kept)".to_owned());
-    }
-    let path = if wildcard {
-        image
-            .path
-            .strip_suffix('x')
-            .unwrap_or(&image.path)
-            .to_owned()
-    } else {
-        image.path.clone()
-    };
-    Ok(Destination {
-        written: text.to_owned(),
-        registry: image.registry,
-        path,
-        wildcard,
-        tag: image.tag,
-    })
-}
-
-/// Parses `text`, where a final path component `*` stands for "the rest of the path".
-fn parse_with_wildcard(text: &str) -> Result<(bool, ImageRef), String> {
-    let name_end = text.find(['@']).unwrap_or(text.len());
-    let star = text.find('*');
-    let (wildcard, candidate) = match star {
-        None => (false, text.to_owned()),
-        Some(i) => {
-            let after = &text[i + 1..name_end];
-            let valid_position = i > 0
-                && text.as_bytes()[i - 1] == b'/'
-                && (after.is_empty() || after.starts_with(':'));
-            if !valid_position || text[i + 1..].contains('*') {
-                return Err("`*` may only stand as the last path component (`name/*`)".to_owned());
-            }
-            if after.starts_with(':') {
-                return Err("a tag cannot follow `*`".to_owned());
-            }
-            (true, format!("{}x{}", &text[..i], &text[i + 1..]))
-        }
-    };
-    let image = ImageRef::parse(&candidate).map_err(|e| format!("`{text}`: {e}"))?;
-    Ok((wildcard, image))
-}
-
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let index = crate::source::LineIndex::new(text);
     let position = index.position(offset);
@@ -650,73 +371,11 @@ struct RawIgnore {
     paths: Vec<Spanned<String>>,
 }
 
+mod patterns;
+mod starter;
 #[cfg(test)]
 mod tests;
 
-/// A commented `regmig.toml` for `regmig init`: the target from `preset` and `params` (every
-/// parameter without a default must be given), or a commented-out target without a preset.
-/// The text is validated before it is returned.
-pub fn starter(
-    preset: Option<&str>,
-    params: &[(String, String)],
-    rules: &RuleSet,
-) -> Result<String, String> {
-    let mut text = String::from(
-        "# regmig configuration: https://github.com/regmig/regmig#configuration-regmigtoml\n\
-         # Check with `regmig check`, preview with `regmig fix`, apply with `regmig fix --write`.\n\n",
-    );
-    match preset {
-        Some(name) => {
-            let found = rules.preset(name).ok_or_else(|| {
-                let names: Vec<&str> = rules.presets.iter().map(|p| p.name.as_str()).collect();
-                format!("unknown preset `{name}` (known: {})", names.join(", "))
-            })?;
-            if let Some((key, _)) = params.iter().find(|(k, _)| !found.params.contains_key(k)) {
-                return Err(format!(
-                    "preset `{name}` has no parameter `{key}` (it takes: {})",
-                    found.params.keys().cloned().collect::<Vec<_>>().join(", ")
-                ));
-            }
-            text.push_str(&format!(
-                "# Where Docker Hub images go: {}\n# Template: {}\n[target]\npreset = \"{name}\"\n",
-                found.summary, found.template
-            ));
-            for (param, spec) in &found.params {
-                let value = params.iter().find(|(k, _)| k == param).map(|(_, v)| v);
-                match (value, &spec.default) {
-                    (Some(value), _) => {
-                        text.push_str(&format!("{param} = {value:?}  # {}\n", spec.help))
-                    }
-                    (None, Some(default)) => text.push_str(&format!(
-                        "# {param} = {default:?}  # {} (default)\n",
-                        spec.help
-                    )),
-                    (None, None) => {
-                        return Err(format!(
-                            "preset `{name}` needs --set {param}=VALUE ({})",
-                            spec.help
-                        ))
-                    }
-                }
-            }
-        }
-        None => {
-            if !params.is_empty() {
-                return Err("--set needs --preset".to_owned());
-            }
-            text.push_str(
-                "# Where Docker Hub images go. Use a template or a preset (`regmig init --preset NAME`);\n\
-                 # placeholders: {path} nginx, bitnami/redis; {repo} library/nginx; {namespace}; {name}.\n\
-                 # [target]\n# template = \"ghcr.io/your-org/{path}\"\n",
-            );
-        }
-    }
-    text.push_str(
-        "\n# Specific images first; the first matching entry wins over [target].\n\
-         # [[map]]\n# from = \"bitnami/*\"\n# to   = \"ghcr.io/your-org/bitnami/*\"\n\
-         \n# Never reported.\n# [ignore]\n# images = [\"mysql\"]\n# paths  = [\"docs/**\"]\n\
-         \n# error | warning | off\n# [rules]\n# docker-hub = \"error\"\n",
-    );
-    parse(&text, Path::new("regmig.toml"), rules).map_err(|e| e.message)?;
-    Ok(text)
-}
+use patterns::{parse_destination, parse_pattern};
+pub use patterns::{parse_map, parse_template, Destination, ImagePattern, Template};
+pub use starter::starter;
