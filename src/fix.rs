@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::check::Finding;
-use crate::extract::extract;
+use crate::extract::{extract, Extraction};
 use crate::rewrite::Edit;
 use crate::walk::FileKind;
 
@@ -70,34 +70,50 @@ fn overlaps_taken(taken: &BTreeMap<usize, &Edit>, edit: &Edit) -> bool {
         .any(|(_, t)| t.span.overlaps(&edit.span))
 }
 
+/// What a file held before fixing, taken from the check's own extraction so the file is not
+/// extracted twice: each reference's canonical name, and how many parse errors there were.
+#[derive(Debug)]
+pub struct Baseline {
+    canonicals: Vec<String>,
+    errors: usize,
+}
+
+impl Baseline {
+    pub fn of(extraction: &Extraction) -> Baseline {
+        Baseline {
+            canonicals: extraction
+                .occurrences
+                .iter()
+                .map(|o| o.image.canonical())
+                .collect(),
+            errors: extraction.errors.len(),
+        }
+    }
+}
+
 /// Re-extracts the patched text and checks that every reference is where it was, that the
 /// fixed ones now read as their destinations and that nothing else changed.
 pub fn verify(
     kind: FileKind,
-    before: &str,
+    before: &Baseline,
     after: &Patched,
     findings: &[Finding],
 ) -> Result<(), String> {
-    let old = extract(kind, before);
     let new = extract(kind, &after.text);
-    if new.errors.len() > old.errors.len() {
+    if new.errors.len() > before.errors {
         return Err(format!(
             "the edited file no longer parses: {}",
             new.errors[0].message
         ));
     }
-    if new.occurrences.len() != old.occurrences.len() {
+    if new.occurrences.len() != before.canonicals.len() {
         return Err(format!(
             "the edited file holds {} references instead of {}",
             new.occurrences.len(),
-            old.occurrences.len()
+            before.canonicals.len()
         ));
     }
-    let mut expected: Vec<String> = old
-        .occurrences
-        .iter()
-        .map(|o| o.image.canonical())
-        .collect();
+    let mut expected = before.canonicals.clone();
     for &i in &after.applied {
         let finding = &findings[i];
         let (Some(index), Some(destination)) = (finding.occurrence, finding.destination()) else {
@@ -156,4 +172,50 @@ pub fn write_atomic(path: &Path, original: &[u8], new: &str) -> Result<(), Write
     temp.as_file().sync_all()?;
     temp.persist(&target).map_err(|e| WriteError::Io(e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Checker;
+    use crate::rewrite::Rewriter;
+    use crate::{config, rules};
+
+    /// A patched text whose references are not the intended destinations is refused.
+    #[test]
+    fn verification_refuses_an_edit_that_does_not_read_as_intended() {
+        let rules = rules::builtin();
+        let text = "FROM nginx:1.27\nFROM redis:7\n";
+        let config = config::parse(
+            "[target]\ntemplate = \"ghcr.io/acme/{path}\"\n",
+            Path::new("regmig.toml"),
+            rules,
+        )
+        .unwrap();
+        let rewriter = Rewriter::new(&config, rules).unwrap();
+        let checker = Checker {
+            config: &config,
+            rules,
+            rewriter: &rewriter,
+        };
+        let extraction = extract(FileKind::Dockerfile, text);
+        let baseline = Baseline::of(&extraction);
+        let findings = checker.check(FileKind::Dockerfile, text, extraction);
+        let mut patched = apply(text, &findings, false);
+        assert_eq!(
+            verify(FileKind::Dockerfile, &baseline, &patched, &findings),
+            Ok(())
+        );
+
+        patched.text = "FROM ghcr.io/acme/nginx:1.27\nFROM ghcr.io/other/redis:7\n".to_owned();
+        let refused = verify(FileKind::Dockerfile, &baseline, &patched, &findings);
+        assert!(refused.unwrap_err().contains("ghcr.io/other/redis:7"));
+
+        patched.text = "FROM ghcr.io/acme/nginx:1.27\n".to_owned();
+        assert!(verify(FileKind::Dockerfile, &baseline, &patched, &findings).is_err());
+
+        patched.text =
+            "FROM ghcr.io/acme/nginx:1.27\nFROM ghcr.io/acme/redis:7\nRUN <<EOF\n".to_owned();
+        assert!(verify(FileKind::Dockerfile, &baseline, &patched, &findings).is_err());
+    }
 }

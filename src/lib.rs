@@ -205,7 +205,8 @@ fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<F
         return None;
     }
     let extraction = extract::extract(candidate.kind, &text);
-    // The fix stage extracts again to verify; nothing else needs the occurrences.
+    // Fixing verifies against what the file held; checking needs nothing more.
+    let baseline = matches!(mode, Mode::Fix { .. }).then(|| fix::Baseline::of(&extraction));
     let findings = checker.check(candidate.kind, &text, extraction);
     if findings.is_empty() {
         return None;
@@ -215,12 +216,22 @@ fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<F
         display,
         text,
     };
-    let change = match mode {
-        Mode::Check => None,
-        Mode::Fix {
+    let change = match (mode, baseline) {
+        (
+            Mode::Fix {
+                write,
+                allow_unsafe,
+            },
+            Some(baseline),
+        ) => fix_file(
+            &file,
+            candidate.kind,
+            &baseline,
+            &findings,
             write,
             allow_unsafe,
-        } => fix_file(&file, candidate.kind, &findings, write, allow_unsafe),
+        ),
+        _ => None,
     };
     Some(FileResult {
         file,
@@ -267,6 +278,7 @@ fn unreadable(
 fn fix_file(
     file: &SourceFile,
     kind: FileKind,
+    baseline: &fix::Baseline,
     findings: &[Finding],
     write: bool,
     allow_unsafe: bool,
@@ -275,7 +287,7 @@ fn fix_file(
     if patched.applied.is_empty() || patched.text == file.text {
         return None;
     }
-    let status = match fix::verify(kind, &file.text, &patched, findings) {
+    let status = match fix::verify(kind, baseline, &patched, findings) {
         Err(reason) => ChangeStatus::Refused(format!("verification failed: {reason}")),
         Ok(()) if !write => {
             ChangeStatus::Previewed(diff::unified(&file.display, &file.text, &patched.text))

@@ -76,6 +76,7 @@ fn fix_once(kind: FileKind, text: &str) -> (String, Vec<regmig::rewrite::Edit>) 
         rewriter: &rewriter,
     };
     let extraction = extract(kind, text);
+    let baseline = fix::Baseline::of(&extraction);
     let findings = checker.check(kind, text, extraction);
     let patched = fix::apply(text, &findings, true);
     let edits = patched
@@ -84,7 +85,7 @@ fn fix_once(kind: FileKind, text: &str) -> (String, Vec<regmig::rewrite::Edit>) 
         .flat_map(|&i| findings[i].fix.as_ref().unwrap().edits.clone())
         .collect();
     if !patched.applied.is_empty() {
-        fix::verify(kind, text, &patched, &findings)
+        fix::verify(kind, &baseline, &patched, &findings)
             .unwrap_or_else(|e| panic!("verification failed on {text:?}: {e}"));
     }
     (patched.text, edits)

@@ -29,10 +29,12 @@ fn fix_once(kind: FileKind, text: &str) -> (String, usize) {
     .unwrap();
     let rewriter = Rewriter::new(&config, rules).unwrap();
     let checker = Checker { config: &config, rules, rewriter: &rewriter };
-    let findings = checker.check(kind, text, extract(kind, text));
+    let extraction = extract(kind, text);
+    let baseline = fix::Baseline::of(&extraction);
+    let findings = checker.check(kind, text, extraction);
     let patched = fix::apply(text, &findings, true);
     if !patched.applied.is_empty() {
-        fix::verify(kind, text, &patched, &findings).expect("a fix verifies");
+        fix::verify(kind, &baseline, &patched, &findings).expect("a fix verifies");
     }
     (patched.text, patched.applied.len())
 }
