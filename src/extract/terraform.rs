@@ -203,11 +203,7 @@ impl Walker<'_> {
         let Some(span) = value.span() else {
             return;
         };
-        let content = Span::new(
-            span.start + 1,
-            span.end.saturating_sub(1).max(span.start + 1),
-        );
-        let verbatim = self.text.get(content.start..content.end) == Some(value.as_str());
+        let (content, verbatim) = self.quoted(value.as_str(), span);
         if let Some(sets) = &mut self.helm_sets {
             sets.push(HelmSet {
                 name: name.as_str().to_owned(),
@@ -345,12 +341,19 @@ impl Walker<'_> {
 
     /// A quoted string whose span (quotes included) is `span`.
     fn string(&mut self, value: &str, span: std::ops::Range<usize>, statement: usize) {
+        let (content, verbatim) = self.quoted(value, span);
+        self.string_at(value, content, verbatim, statement);
+    }
+
+    /// The content of a quoted string spanning `span` (quotes included), and whether its bytes
+    /// are exactly `value` (no escape sequences).
+    fn quoted(&self, value: &str, span: std::ops::Range<usize>) -> (Span, bool) {
         let content = Span::new(
             span.start + 1,
             span.end.saturating_sub(1).max(span.start + 1),
         );
         let verbatim = self.text.get(content.start..content.end) == Some(value);
-        self.string_at(value, content, verbatim, statement);
+        (content, verbatim)
     }
 
     /// `"acme/app:${var.tag}"`: the literal name before an interpolated tag. A template with
