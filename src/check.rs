@@ -1,7 +1,7 @@
 //! Check stage: occurrences × rules × suppressions → findings, sorted by offset.
 
 use crate::config::{Config, Level};
-use crate::extract::Extraction;
+use crate::extract::{Extraction, Role};
 use crate::reference::ImageRef;
 use crate::rewrite::{fix_for, Applicability, Fix, Rewriter};
 use crate::rules::{RuleSet, Severity, DOCKER_HUB, PARSE_ERROR};
@@ -101,7 +101,12 @@ impl Checker<'_> {
             }
         }
         for (index, occurrence) in extraction.occurrences.into_iter().enumerate() {
-            let Some(verdict) = self.rewriter.verdict(&occurrence.image) else {
+            let verdict = match occurrence.role {
+                Role::Pull => self.rewriter.verdict(&occurrence.image),
+                Role::Named => self.rewriter.mapped_verdict(&occurrence.image),
+                Role::Chart => None,
+            };
+            let Some(verdict) = verdict else {
                 continue;
             };
             let Some(severity) = self.severity(verdict.rule) else {

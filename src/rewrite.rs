@@ -117,6 +117,20 @@ impl<'a> Rewriter<'a> {
         None
     }
 
+    /// The verdict for a reference that is named but not certainly pulled ([`Role::Named`]):
+    /// only a `[[map]]` reports it, as `mapped-image`.
+    ///
+    /// [`Role::Named`]: crate::extract::Role::Named
+    pub fn mapped_verdict(&self, image: &ImageRef) -> Option<Verdict> {
+        if self.config.is_image_ignored(image) {
+            return None;
+        }
+        self.user_map(image).map(|destination| Verdict {
+            rule: MAPPED_IMAGE,
+            destination,
+        })
+    }
+
     /// `Some(destination)` when a `[[map]]` entry matches (the destination is `None` only if
     /// the result is not a valid reference).
     fn user_map(&self, image: &ImageRef) -> Option<Option<ImageRef>> {

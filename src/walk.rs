@@ -29,6 +29,18 @@ pub enum FileKind {
     TerraformVars,
     /// `*.tf.json`, `*.tfvars.json`
     TerraformJson,
+    /// Shell scripts (`*.sh`, a `sh`/`bash` shebang) and `Jenkinsfile`.
+    Shell,
+    /// `Makefile`, `GNUmakefile`, `*.mk`.
+    Makefile,
+    /// `.env`, `*.env`, `.env.*`.
+    Env,
+    /// `*.md`, `*.mdx`: fenced code blocks.
+    Markdown,
+    /// Other `*.json` and `*.ipynb`.
+    Json,
+    /// Any other text file: searched only for references a `[[map]]` names.
+    Text,
 }
 
 impl FileKind {
@@ -44,6 +56,12 @@ impl FileKind {
             FileKind::GithubActions => "github-actions",
             FileKind::GitlabCi => "gitlab-ci",
             FileKind::Terraform | FileKind::TerraformVars | FileKind::TerraformJson => "terraform",
+            FileKind::Shell => "shell",
+            FileKind::Makefile => "makefile",
+            FileKind::Env => "env",
+            FileKind::Markdown => "markdown",
+            FileKind::Json => "json",
+            FileKind::Text => "text",
         }
     }
 
@@ -202,6 +220,9 @@ pub fn classify(path: &Path) -> Option<FileKind> {
     if lower.ends_with(".tfvars") {
         return Some(FileKind::TerraformVars);
     }
+    if let Some(kind) = classify_text(name, &lower) {
+        return Some(kind);
+    }
     let stem = lower
         .strip_suffix(".yaml")
         .or_else(|| lower.strip_suffix(".yml"));
@@ -234,6 +255,26 @@ pub fn classify(path: &Path) -> Option<FileKind> {
     Some(kind)
 }
 
+/// Scripts, Makefiles, env files, docs and JSON, by name alone.
+fn classify_text(name: &str, lower: &str) -> Option<FileKind> {
+    let extension = lower.rsplit_once('.').map(|(_, e)| e);
+    let kind = if matches!(extension, Some("sh" | "bash" | "bats" | "zsh")) || name == "Jenkinsfile"
+    {
+        FileKind::Shell
+    } else if matches!(name, "Makefile" | "makefile" | "GNUmakefile") || extension == Some("mk") {
+        FileKind::Makefile
+    } else if lower == ".env" || lower.starts_with(".env.") || extension == Some("env") {
+        FileKind::Env
+    } else if matches!(extension, Some("md" | "mdx")) {
+        FileKind::Markdown
+    } else if matches!(extension, Some("json" | "ipynb")) {
+        FileKind::Json
+    } else {
+        return None;
+    };
+    Some(kind)
+}
+
 /// How many directories up a values file may sit below its `Chart.yaml` (`ci/`, `values/`).
 const CHART_DEPTH: usize = 3;
 
@@ -260,7 +301,7 @@ fn in_chart_templates(path: &Path) -> bool {
 /// such as `Dockerfile.md` stays out, whatever it quotes).
 fn classify_explicit(path: &Path) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-    if name.ends_with(".md") || name.ends_with(".dockerignore") {
+    if name.ends_with(".dockerignore") {
         return None;
     }
     classify(path).or_else(|| sniff(path))

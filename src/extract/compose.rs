@@ -4,7 +4,7 @@
 
 use super::vars::{self, Shape};
 use super::yaml::Document;
-use super::{scalar_reference, Blocker, Occurrence, Part};
+use super::{scalar_reference, Blocker, Occurrence, Part, Role};
 use crate::reference::ImageRef;
 use crate::source::Span;
 
@@ -75,5 +75,6 @@ fn interpolated(doc: &Document, key: usize, value: usize) -> Option<Occurrence> 
         statement,
         blocker,
         shared: false,
+        role: Role::Pull,
     })
 }

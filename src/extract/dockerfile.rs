@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{vars, Blocker, Extraction, Occurrence, ParseError, Part};
+use super::{vars, Blocker, Extraction, Occurrence, ParseError, Part, Role};
 use crate::reference::ImageRef;
 use crate::source::Span;
 use lex::{directive, heredoc_name, unquote, words, Logical};
@@ -127,6 +127,7 @@ impl<'a> Scanner<'a> {
                             statement: start,
                             blocker: None,
                             shared: false,
+                            role: Role::Pull,
                         });
                     }
                 }
@@ -366,6 +367,7 @@ impl<'a> Scanner<'a> {
                     statement,
                     blocker: (!contiguous).then_some(Blocker::LineContinuation),
                     shared: false,
+                    role: Role::Pull,
                 }
             })
         };
@@ -392,6 +394,7 @@ impl<'a> Scanner<'a> {
                     statement,
                     blocker: (!contiguous).then_some(Blocker::LineContinuation),
                     shared: false,
+                    role: Role::Pull,
                 })
             }
             vars::Shape::LeadingVariable { variable, len, .. } => {
@@ -407,6 +410,7 @@ impl<'a> Scanner<'a> {
                     statement,
                     blocker: Some(Blocker::Variables),
                     shared: false,
+                    role: Role::Pull,
                 })
             }
         }
@@ -440,6 +444,7 @@ impl<'a> Scanner<'a> {
                 statement,
                 blocker: arg.blocker,
                 shared: false,
+                role: Role::Pull,
             });
         }
         let (default, offset) = var.default?;
@@ -455,6 +460,7 @@ impl<'a> Scanner<'a> {
             statement,
             blocker: (!contiguous).then_some(Blocker::LineContinuation),
             shared: false,
+            role: Role::Pull,
         })
     }
 

@@ -4,7 +4,7 @@
 //! Hub `artifacthub.io/images` annotation of `Chart.yaml` (a YAML list inside a block scalar).
 
 use super::yaml::{self, Document, NodeId, Scalar};
-use super::{scalar_reference, Blocker, Extraction, Occurrence, Part};
+use super::{scalar_reference, Blocker, Extraction, Occurrence, Part, Role};
 use crate::reference::ImageRef;
 use crate::source::Span;
 
@@ -85,6 +85,7 @@ fn split_map(doc: &Document, text: &str, key: NodeId, map: NodeId) -> Option<Occ
             .any(|s| !s.verbatim)
             .then_some(Blocker::NotVerbatim),
         shared: false,
+        role: Role::Pull,
     })
 }
 

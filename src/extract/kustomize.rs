@@ -4,7 +4,7 @@
 
 use super::github::entry;
 use super::yaml::{Document, NodeId};
-use super::{Blocker, Occurrence, Part};
+use super::{Blocker, Occurrence, Part, Role};
 use crate::reference::ImageRef;
 
 pub fn document(doc: &Document, out: &mut Vec<Occurrence>) {
@@ -53,5 +53,6 @@ fn name_reference(doc: &Document, key: NodeId, name: NodeId, suffix: &str) -> Op
         statement: doc.node(key).start,
         blocker: (!scalar.verbatim).then_some(Blocker::NotVerbatim),
         shared: false,
+        role: Role::Pull,
     })
 }

@@ -3,11 +3,15 @@
 
 pub mod compose;
 pub mod dockerfile;
+pub mod env;
 pub mod github;
 pub mod gitlab;
 pub mod helm;
 pub mod kubernetes;
 pub mod kustomize;
+pub mod makefile;
+pub mod markdown;
+pub mod shell;
 pub mod terraform;
 pub mod vars;
 pub mod yaml;
@@ -60,6 +64,21 @@ impl Blocker {
     }
 }
 
+/// What the file does with a reference, which decides which rules may report it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The image is pulled (`FROM`, `image:`, `docker run`): every rule that matches reports it.
+    #[default]
+    Pull,
+    /// The image is named but not certainly pulled: the project's own image (`docker build
+    /// -t`, `docker push`) or a mention in prose or code. Reported only when a `[[map]]`
+    /// names it, so an own-image rename changes the push and the later pull together.
+    Named,
+    /// An OCI Helm chart repository (`oci://registry-1.docker.io/bitnamicharts/redis`,
+    /// written here without the scheme): rule `docker-hub-chart`, fixed by an `oci://` map.
+    Chart,
+}
+
 /// One image reference found in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Occurrence {
@@ -77,6 +96,7 @@ pub struct Occurrence {
     /// The edited value is used elsewhere too (a Dockerfile `ARG` also read by `RUN`), so an
     /// edit changes more than this reference.
     pub shared: bool,
+    pub role: Role,
 }
 
 impl Occurrence {
@@ -89,6 +109,7 @@ impl Occurrence {
             statement,
             blocker: None,
             shared: false,
+            role: Role::Pull,
         }
     }
 
@@ -137,6 +158,11 @@ pub fn extract(kind: FileKind, text: &str) -> Extraction {
         FileKind::HelmTemplate => helm::template(text),
         FileKind::Terraform => terraform::extract(text, false),
         FileKind::TerraformVars => terraform::extract(text, true),
+        FileKind::Shell => shell::extract(text),
+        FileKind::Makefile => makefile::extract(text),
+        FileKind::Env => env::extract(text),
+        FileKind::Markdown => markdown::extract(text),
+        FileKind::Json | FileKind::Text => Extraction::default(),
         _ => yaml_family(kind, text),
     };
     if !extraction.errors.is_empty() {

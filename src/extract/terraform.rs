@@ -17,7 +17,7 @@ use hcl_edit::visit::{self, Visit};
 use hcl_edit::Span as _;
 
 use super::yaml::{self, Document, NodeId};
-use super::{scalar_reference, Blocker, Extraction, Occurrence, ParseError, Part};
+use super::{scalar_reference, Blocker, Extraction, Occurrence, ParseError, Part, Role};
 use crate::reference::ImageRef;
 use crate::source::{LineIndex, Span};
 
@@ -267,6 +267,7 @@ impl Walker<'_> {
                 statement: repository.statement + self.shift,
                 blocker: (!verbatim).then_some(Blocker::NotVerbatim),
                 shared: false,
+                role: Role::Pull,
             });
         }
     }
@@ -397,6 +398,7 @@ impl Walker<'_> {
             statement: statement + self.shift,
             blocker: (!verbatim).then_some(Blocker::NotVerbatim),
             shared: false,
+            role: Role::Pull,
         });
     }
 

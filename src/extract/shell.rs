@@ -1,0 +1,7 @@
+//! Extract stage, shell: not yet implemented (filled in by the text-kinds work).
+
+use super::Extraction;
+
+pub fn extract(_text: &str) -> Extraction {
+    Extraction::default()
+}
