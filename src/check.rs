@@ -1,10 +1,12 @@
 //! Check stage: occurrences × rules × suppressions → findings, sorted by offset.
 
-use crate::config::{Config, Level};
+use crate::config::{did_you_mean, Config, Level};
 use crate::extract::{Extraction, Role};
 use crate::reference::ImageRef;
 use crate::rewrite::{fix_for, Applicability, Fix, Rewriter};
-use crate::rules::{RuleSet, Severity, DOCKER_HUB, PARSE_ERROR};
+use crate::rules::{
+    RuleSet, Severity, DOCKER_HUB, DOCKER_HUB_CHART, INVALID_SUPPRESSION, PARSE_ERROR,
+};
 use crate::source::{LineIndex, Span};
 use crate::walk::FileKind;
 
@@ -41,6 +43,9 @@ impl Finding {
         let text = &self.image;
         let what = match self.rule {
             DOCKER_HUB => format!("`{text}` is pulled from Docker Hub"),
+            DOCKER_HUB_CHART => {
+                format!("Helm chart repository `{text}` is pulled from Docker Hub")
+            }
             "legacy-k8s-registry" => {
                 let host = self.canonical.split('/').next().unwrap_or_default();
                 format!("`{text}` is on the frozen registry {host}")
@@ -48,6 +53,9 @@ impl Finding {
             _ => format!("`{text}` is mapped to another registry by regmig.toml"),
         };
         match &self.fix {
+            None if self.rule == DOCKER_HUB_CHART => format!(
+                "{what} (no destination: add an `oci://` [[map]] in regmig.toml, or ignore it)"
+            ),
             None => format!(
                 "{what} (no destination: set [target] or add a [[map]] in regmig.toml, or ignore it)"
             ),
@@ -100,11 +108,30 @@ impl Checker<'_> {
                 });
             }
         }
+        if let Some(severity) = self.severity(INVALID_SUPPRESSION) {
+            for (span, id) in lines.unknown_ids(self.rules) {
+                let known = self.rules.rules.iter().map(|r| r.id.as_str());
+                findings.push(Finding {
+                    rule: INVALID_SUPPRESSION,
+                    severity,
+                    span,
+                    image: String::new(),
+                    canonical: String::new(),
+                    detail: Some(format!(
+                        "`# regmig: ignore[{id}]` names no rule{}",
+                        did_you_mean(&id, known)
+                    )),
+                    fix: None,
+                    occurrence: None,
+                    exact: false,
+                });
+            }
+        }
         for (index, occurrence) in extraction.occurrences.into_iter().enumerate() {
             let verdict = match occurrence.role {
                 Role::Pull => self.rewriter.verdict(&occurrence.image),
                 Role::Named => self.rewriter.mapped_verdict(&occurrence.image),
-                Role::Chart => None,
+                Role::Chart => self.rewriter.chart_verdict(&occurrence.image),
             };
             let Some(verdict) = verdict else {
                 continue;
@@ -113,7 +140,10 @@ impl Checker<'_> {
                 continue;
             };
             let span = occurrence.location();
-            if lines.suppressed(verdict.rule, &[occurrence.statement, span.start]) {
+            // A comment above any key of a split map (`registry:`, `repository:`) covers it.
+            let mut anchors = vec![occurrence.statement];
+            anchors.extend(occurrence.parts.iter().map(|(_, s)| s.start));
+            if lines.suppressed(verdict.rule, &anchors) {
                 continue;
             }
             let fix = verdict
@@ -194,6 +224,50 @@ impl<'a> Suppressions<'a> {
                 });
             above || same
         })
+    }
+}
+
+impl Suppressions<'_> {
+    /// Rule ids in `# regmig: ignore[…]` comments that name no rule, with their spans.
+    fn unknown_ids(&self, rules: &RuleSet) -> Vec<(Span, String)> {
+        let Some(lines) = &self.lines else {
+            return Vec::new();
+        };
+        let mut unknown = Vec::new();
+        for (at, _) in lines.text().match_indices("regmig:") {
+            let line_start = lines.text()[..at].rfind('\n').map_or(0, |i| i + 1);
+            let before = lines.text()[line_start..at].trim_end();
+            let Some(hash) = before.strip_suffix('#') else {
+                continue;
+            };
+            let comment_starts_line = hash.trim().is_empty();
+            let trailing = hash.ends_with(char::is_whitespace) && self.kind.has_trailing_comments();
+            if !(comment_starts_line || trailing) {
+                continue;
+            }
+            let rest = &lines.text()[at + "regmig:".len()..];
+            let rest_start = at + "regmig:".len() + (rest.len() - rest.trim_start().len());
+            let Some(list) = lines.text()[rest_start..].strip_prefix("ignore[") else {
+                continue;
+            };
+            let Some(close) = list.find(']').filter(|&c| !list[..c].contains('\n')) else {
+                continue;
+            };
+            let list_start = rest_start + "ignore[".len();
+            let mut offset = list_start;
+            for id in list[..close].split(',') {
+                let trimmed = id.trim();
+                let id_start = offset + (id.len() - id.trim_start().len());
+                if !trimmed.is_empty() && rules.rule(trimmed).is_none() {
+                    unknown.push((
+                        Span::new(id_start, id_start + trimmed.len()),
+                        trimmed.to_owned(),
+                    ));
+                }
+                offset += id.len() + 1;
+            }
+        }
+        unknown
     }
 }
 

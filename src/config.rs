@@ -55,6 +55,7 @@ pub struct Config {
     pub file: Option<PathBuf>,
     pub target: Option<Target>,
     pub maps: Vec<MapEntry>,
+    pub chart_maps: Vec<ChartMap>,
     pub ignore_images: Vec<ImagePattern>,
     ignore_paths: Option<Gitignore>,
     pub levels: HashMap<String, Level>,
@@ -71,6 +72,16 @@ pub struct Target {
 pub struct MapEntry {
     pub from: ImagePattern,
     pub to: Destination,
+    /// `to` read as a pattern: references it matches are destinations, never reported.
+    pub accepts: ImagePattern,
+    pub origin: Origin,
+}
+
+/// One `[[map]]` entry between `oci://` Helm chart repositories: a prefix replacement.
+#[derive(Debug)]
+pub struct ChartMap {
+    pub from: ChartPrefix,
+    pub to: ChartPrefix,
     pub origin: Origin,
 }
 
@@ -97,6 +108,50 @@ impl Config {
     pub fn level(&self, rule: &str) -> Option<Level> {
         self.levels.get(rule).copied()
     }
+}
+
+/// The candidate nearest to `word` (a misspelt key, rule id or preset), if one is close enough
+/// to be what was meant.
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+/// neighbours each cost one.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
+/// ` (did you mean `x`?)` when a candidate is near, else nothing.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    nearest(word, candidates).map_or(String::new(), |n| format!("; did you mean `{n}`?"))
 }
 
 /// Finds `regmig.toml` or `.regmig.toml` in `start` or its nearest ancestor, stopping at the
@@ -140,7 +195,7 @@ pub fn parse(text: &str, file: &Path, rules: &RuleSet) -> Result<Config, ConfigE
         }
     };
     let raw: RawConfig =
-        toml::from_str(text).map_err(|e| fail(e.span(), e.message().trim().to_owned()))?;
+        toml::from_str(text).map_err(|e| fail(e.span(), with_suggestion(e.message().trim())))?;
     let origin = |span: std::ops::Range<usize>| {
         let (line, column) = line_col(text, span.start);
         Origin { line, column }
@@ -160,6 +215,13 @@ pub fn parse(text: &str, file: &Path, rules: &RuleSet) -> Result<Config, ConfigE
         });
     }
     for entry in raw.map {
+        let origin = origin(entry.from.span());
+        if entry.from.get_ref().starts_with(OCI_SCHEME)
+            || entry.to.get_ref().starts_with(OCI_SCHEME)
+        {
+            config.chart_maps.push(chart_map(&entry, origin, &err_at)?);
+            continue;
+        }
         let from = parse_pattern(entry.from.get_ref())
             .map_err(|m| err_at(&entry.from, format!("invalid `from`: {m}")))?;
         let to = parse_destination(entry.to.get_ref())
@@ -167,15 +229,26 @@ pub fn parse(text: &str, file: &Path, rules: &RuleSet) -> Result<Config, ConfigE
         if from.is_wildcard() != to.is_wildcard() {
             return Err(err_at(
                 &entry.to,
-                "`from` and `to` must both end in `/*`, or neither".to_owned(),
+                "`from` and `to` must both end in `*`, or neither".to_owned(),
             ));
         }
+        let accepts = parse_pattern(entry.to.get_ref())
+            .map_err(|m| err_at(&entry.to, format!("invalid `to`: {m}")))?;
         config.maps.push(MapEntry {
             from,
             to,
-            origin: origin(entry.from.span()),
+            accepts,
+            origin,
         });
     }
+    check_map_chains(&config.maps, &|origin: Origin, message: String| {
+        ConfigError {
+            file: file.to_owned(),
+            line: origin.line,
+            column: origin.column,
+            message,
+        }
+    })?;
     if let Some(ignore) = raw.ignore {
         for image in &ignore.images {
             let pattern = parse_pattern(image.get_ref())
@@ -202,8 +275,9 @@ pub fn parse(text: &str, file: &Path, rules: &RuleSet) -> Result<Config, ConfigE
             return Err(err_at(
                 &rule,
                 format!(
-                    "unknown rule `{}` (known: {})",
+                    "unknown rule `{}`{} (known: {})",
                     rule.get_ref(),
+                    did_you_mean(rule.get_ref(), known.iter().copied()),
                     known.join(", ")
                 ),
             ));
@@ -222,6 +296,77 @@ pub fn parse(text: &str, file: &Path, rules: &RuleSet) -> Result<Config, ConfigE
         config.levels.insert(rule.into_inner(), parsed);
     }
     Ok(config)
+}
+
+/// `unknown field `imagez`, expected `images` or `paths``, with the nearest valid key named.
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_owned();
+    };
+    let Some((unknown, expected)) = rest.split_once('`') else {
+        return message.to_owned();
+    };
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match nearest(unknown, known.iter().copied()) {
+        Some(near) => format!(
+            "unknown key `{unknown}`; did you mean `{near}`? (valid here: {})",
+            known.join(", ")
+        ),
+        None => format!("unknown key `{unknown}` (valid here: {})", known.join(", ")),
+    }
+}
+
+const OCI_SCHEME: &str = "oci://";
+
+/// An `oci://` `[[map]]` entry: both sides must be chart repositories.
+fn chart_map(
+    entry: &RawMap,
+    origin: Origin,
+    err_at: &dyn Fn(&Spanned<String>, String) -> ConfigError,
+) -> Result<ChartMap, ConfigError> {
+    let side = |value: &Spanned<String>, name: &str| {
+        ChartPrefix::parse(value.get_ref()).map_err(|m| {
+            err_at(
+                value,
+                format!("invalid `{name}`: {m} (chart maps read `oci://HOST/PATH` on both sides)"),
+            )
+        })
+    };
+    Ok(ChartMap {
+        from: side(&entry.from, "from")?,
+        to: side(&entry.to, "to")?,
+        origin,
+    })
+}
+
+/// A `to` that another entry's `from` matches would be rewritten again by a second run:
+/// refuse chains and cycles, naming both entries.
+fn check_map_chains(
+    maps: &[MapEntry],
+    fail: &dyn Fn(Origin, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    for (i, entry) in maps.iter().enumerate() {
+        for (j, other) in maps.iter().enumerate() {
+            if entry.accepts.overlaps(&other.from) {
+                let what = if i == j {
+                    "its own `from` matches it again".to_owned()
+                } else {
+                    format!(
+                        "the [[map]] at line {} (`from = \"{}\"`) would rewrite it again",
+                        other.origin.line, other.from.written
+                    )
+                };
+                return Err(fail(
+                    entry.origin,
+                    format!(
+                        "[[map]] destination `{}` is not final: {what}; map the source straight to the final destination",
+                        entry.to.written
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn missing_target() -> String {
@@ -255,8 +400,9 @@ fn target_template(
                 return Err(Some(err_at(
                     key,
                     format!(
-                        "unknown key `{}` in [target] (parameters go with a preset)",
-                        key.get_ref()
+                        "unknown key `{}` in [target]{} (parameters go with a preset)",
+                        key.get_ref(),
+                        did_you_mean(key.get_ref(), ["template", "preset"])
                     ),
                 )));
             }
@@ -269,8 +415,9 @@ fn target_template(
                 return Err(Some(err_at(
                     &p,
                     format!(
-                        "unknown preset `{}` (known: {})",
+                        "unknown preset `{}`{} (known: {})",
                         p.get_ref(),
+                        did_you_mean(p.get_ref(), names.iter().copied()),
                         names.join(", ")
                     ),
                 )));
@@ -281,9 +428,10 @@ fn target_template(
                     return Err(Some(err_at(
                         key,
                         format!(
-                            "preset `{}` has no parameter `{}` (it takes: {})",
+                            "preset `{}` has no parameter `{}`{} (it takes: {})",
                             found.name,
                             key.get_ref(),
+                            did_you_mean(key.get_ref(), found.params.keys().map(String::as_str)),
                             found.params.keys().cloned().collect::<Vec<_>>().join(", ")
                         ),
                     )));
@@ -311,7 +459,17 @@ fn target_template(
             parse_template(&found.template, &values)
                 .map_err(|m| Some(err_at(&p, format!("invalid preset template: {m}"))))
         }
-        (None, None) => Err(None),
+        (None, None) => match params.first() {
+            Some((key, _)) => Err(Some(err_at(
+                key,
+                format!(
+                    "unknown key `{}` in [target]{} ([target] needs `template` or `preset`)",
+                    key.get_ref(),
+                    did_you_mean(key.get_ref(), ["template", "preset"])
+                ),
+            ))),
+            None => Err(None),
+        },
     }
 }
 
@@ -377,5 +535,5 @@ mod starter;
 mod tests;
 
 use patterns::{parse_destination, parse_pattern};
-pub use patterns::{parse_map, parse_template, Destination, ImagePattern, Template};
+pub use patterns::{parse_map, parse_template, ChartPrefix, Destination, ImagePattern, Template};
 pub use starter::starter;

@@ -99,15 +99,34 @@ impl Report {
     }
 }
 
-/// Loads `--config FILE`, or the discovered `regmig.toml`, or the defaults.
-pub fn load_config(explicit: Option<&Path>, rules: &RuleSet) -> Result<Config, ConfigError> {
+/// Loads `--config FILE`, or the `regmig.toml` found from the first scanned path (its
+/// directory, or the nearest ancestor up to the repository root), or the defaults.
+pub fn load_config(
+    explicit: Option<&Path>,
+    paths: &[PathBuf],
+    rules: &RuleSet,
+) -> Result<Config, ConfigError> {
     let file = match explicit {
         Some(path) => Some(path.to_owned()),
-        None => config::discover(Path::new(".")),
+        None => config::discover(&discovery_start(paths)),
     };
     match file {
         Some(file) => config::load(&file, rules),
         None => Ok(Config::default()),
+    }
+}
+
+/// Where config discovery starts: the first scanned path, or its directory for a file.
+fn discovery_start(paths: &[PathBuf]) -> PathBuf {
+    let Some(first) = paths.first() else {
+        return PathBuf::from(".");
+    };
+    if first.is_dir() {
+        return first.clone();
+    }
+    match first.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
     }
 }
 

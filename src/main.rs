@@ -66,6 +66,7 @@ fn execute(command: Command) -> io::Result<ExitCode> {
             out.flush()?;
             if format == Format::Human {
                 report::check_summary(&mut err, &reporter.counts, scanned)?;
+                report::config_note(&mut err, config.file.as_deref())?;
             }
             exit_code(reporter.counts.errors > 0)
         }
@@ -89,7 +90,9 @@ fn execute(command: Command) -> io::Result<ExitCode> {
                 return Ok(ExitCode::from(USAGE));
             }
             out.flush()?;
-            reporter.summary(&mut err, write)?;
+            let configured =
+                config.target.is_some() || !config.maps.is_empty() || !config.chart_maps.is_empty();
+            reporter.summary(&mut err, write, configured)?;
             exit_code(reporter.pending > 0 || reporter.unfixed_errors > 0)
         }
         Command::Images { common, format } => {
@@ -189,7 +192,7 @@ fn watch_signals() {
 
 /// Loads the config; `None` after printing why it is invalid.
 fn load_config(common: &Common, err: &mut dyn Write) -> io::Result<Option<regmig::config::Config>> {
-    match regmig::load_config(common.config.as_deref(), rules::builtin()) {
+    match regmig::load_config(common.config.as_deref(), &common.paths, rules::builtin()) {
         Ok(config) => Ok(Some(config)),
         Err(e) => {
             writeln!(err, "regmig: invalid config: {e}")?;

@@ -5,7 +5,7 @@
 use crate::config::{Config, ConfigError, Destination, ImagePattern, Origin};
 use crate::extract::{Occurrence, Part};
 use crate::reference::ImageRef;
-use crate::rules::{RuleSet, DOCKER_HUB, MAPPED_IMAGE};
+use crate::rules::{RuleSet, DOCKER_HUB, DOCKER_HUB_CHART, MAPPED_IMAGE};
 use crate::source::Span;
 
 /// Replace the bytes of `span` with `content`.
@@ -76,7 +76,7 @@ impl<'a> Rewriter<'a> {
 
     /// The rule that reports `image` and its destination; `None` when nothing reports it.
     pub fn verdict(&self, image: &ImageRef) -> Option<Verdict> {
-        if self.config.is_image_ignored(image) {
+        if self.config.is_image_ignored(image) || self.is_destination(image) {
             return None;
         }
         let hub_rule = || {
@@ -122,13 +122,57 @@ impl<'a> Rewriter<'a> {
     ///
     /// [`Role::Named`]: crate::extract::Role::Named
     pub fn mapped_verdict(&self, image: &ImageRef) -> Option<Verdict> {
-        if self.config.is_image_ignored(image) {
+        if self.config.is_image_ignored(image) || self.is_destination(image) {
             return None;
         }
         self.user_map(image).map(|destination| Verdict {
             rule: MAPPED_IMAGE,
             destination,
         })
+    }
+
+    /// The verdict for an OCI Helm chart repository ([`Role::Chart`]): `docker-hub-chart` on
+    /// Docker Hub, `mapped-image` elsewhere when an `oci://` map names it; the destination
+    /// replaces the map's prefix.
+    ///
+    /// [`Role::Chart`]: crate::extract::Role::Chart
+    pub fn chart_verdict(&self, chart: &ImageRef) -> Option<Verdict> {
+        let host = chart.registry.as_deref()?;
+        let mapped = self.config.chart_maps.iter().find_map(|map| {
+            let rest = map.from.strip(host, &chart.path)?;
+            let mut destination =
+                ImageRef::parse(&format!("{}/{}{rest}", map.to.host, map.to.path)).ok()?;
+            destination.tag = chart.tag.clone();
+            destination.digest = chart.digest.clone();
+            Some(destination)
+        });
+        let is_destination = self
+            .config
+            .chart_maps
+            .iter()
+            .any(|map| map.to.strip(host, &chart.path).is_some());
+        if is_destination {
+            return None;
+        }
+        if chart.is_docker_hub() {
+            return Some(Verdict {
+                rule: DOCKER_HUB_CHART,
+                destination: mapped,
+            });
+        }
+        mapped.map(|destination| Verdict {
+            rule: MAPPED_IMAGE,
+            destination: Some(destination),
+        })
+    }
+
+    /// A reference that some `[[map]]` writes is final: never reported again.
+    fn is_destination(&self, image: &ImageRef) -> bool {
+        let repository = image.repository();
+        self.config
+            .maps
+            .iter()
+            .any(|entry| entry.accepts.matches(image, &repository).is_some())
     }
 
     /// `Some(destination)` when a `[[map]]` entry matches (the destination is `None` only if
@@ -143,28 +187,32 @@ impl<'a> Rewriter<'a> {
         })
     }
 
-    /// Every destination must be final: not reported again by any rule.
+    /// Every destination must be final: not reported again by any rule. (Chains between
+    /// `[[map]]` entries are refused when the config loads.)
     fn check_idempotent(&self) -> Result<(), ConfigError> {
         let file = self.config.file.clone().unwrap_or_default();
-        let fail = |origin: Origin, destination: &ImageRef, ignore: String| ConfigError {
+        let fail = |origin: Origin, message: String| ConfigError {
             file: file.clone(),
             line: origin.line,
             column: origin.column,
-            message: format!(
-                "destination `{destination}` would itself be reported and rewritten again; \
-                 add \"{ignore}\" to [ignore].images if it is meant to stay"
-            ),
+            message,
         };
         for entry in &self.config.maps {
             let sample = ImageRef::parse(&entry.to.written.replace('*', "sample"))
                 .expect("validated at load");
-            if self.verdict(&sample).is_some() {
-                let ignore = if entry.to.written.contains('*') {
-                    entry.to.written.clone()
-                } else {
-                    sample.name()
-                };
-                return Err(fail(entry.origin, &sample, ignore));
+            let repository = sample.repository();
+            if let Some((rule, _, _)) = self
+                .builtins
+                .iter()
+                .find(|(_, from, _)| from.matches(&sample, &repository).is_some())
+            {
+                return Err(fail(
+                    entry.origin,
+                    format!(
+                        "destination `{}` would itself be reported by rule {rule} and rewritten again",
+                        entry.to.written
+                    ),
+                ));
             }
         }
         if let Some(target) = &self.config.target {
@@ -175,7 +223,13 @@ impl<'a> Rewriter<'a> {
                     .expect("validated at load");
                 if self.verdict(&rendered).is_some() {
                     let literal = target.template.written.split('{').next().unwrap_or("");
-                    return Err(fail(target.origin, &rendered, format!("{literal}*")));
+                    return Err(fail(
+                        target.origin,
+                        format!(
+                            "destination `{rendered}` would itself be reported and rewritten again; \
+                             add \"{literal}*\" to [ignore].images if it is meant to stay"
+                        ),
+                    ));
                 }
             }
         }

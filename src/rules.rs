@@ -10,6 +10,14 @@ use serde::Deserialize;
 pub const RULE_FILES: &[(&str, &str)] = &[
     ("docker-hub", include_str!("../rules/docker-hub.toml")),
     (
+        "docker-hub-chart",
+        include_str!("../rules/docker-hub-chart.toml"),
+    ),
+    (
+        "invalid-suppression",
+        include_str!("../rules/invalid-suppression.toml"),
+    ),
+    (
         "legacy-k8s-registry",
         include_str!("../rules/legacy-k8s-registry.toml"),
     ),
@@ -58,6 +66,8 @@ pub const TARGET_FILES: &[(&str, &str)] = &[
 ];
 
 pub const DOCKER_HUB: &str = "docker-hub";
+pub const DOCKER_HUB_CHART: &str = "docker-hub-chart";
+pub const INVALID_SUPPRESSION: &str = "invalid-suppression";
 pub const MAPPED_IMAGE: &str = "mapped-image";
 pub const PARSE_ERROR: &str = "parse-error";
 

@@ -92,6 +92,10 @@ impl<'a> LineIndex<'a> {
         Some(Span::new(start, end))
     }
 
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
     pub fn line_text(&self, line: usize) -> Option<&'a str> {
         self.line_span(line).map(|s| &self.text[s.start..s.end])
     }

@@ -127,7 +127,7 @@ pub fn collect(paths: &[PathBuf], filter: &dyn PathFilter) -> Result<Vec<Candida
         }
     }
     if let Some((first, rest)) = dirs.split_first() {
-        found.extend(walk_dirs(first, rest, filter));
+        found.extend(walk_dirs(first, rest, filter)?);
     }
     if !link_targets.is_empty() {
         found.retain(|c| {
@@ -144,7 +144,11 @@ fn is_symlink(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
-fn walk_dirs(first: &Path, rest: &[PathBuf], filter: &dyn PathFilter) -> Vec<Candidate> {
+fn walk_dirs(
+    first: &Path,
+    rest: &[PathBuf],
+    filter: &dyn PathFilter,
+) -> Result<Vec<Candidate>, WalkError> {
     let mut builder = WalkBuilder::new(first);
     for dir in rest {
         builder.add(dir);
@@ -155,16 +159,26 @@ fn walk_dirs(first: &Path, rest: &[PathBuf], filter: &dyn PathFilter) -> Vec<Can
         .follow_links(false)
         .filter_entry(|entry| entry.file_name() != ".git");
     let found = Mutex::new(Vec::new());
+    // A directory the walk cannot list may hide references: the run fails, naming it.
+    let unreadable: Mutex<Option<WalkError>> = Mutex::new(None);
     builder.build_parallel().run(|| {
         // Each walker thread collects on its own and hands its list over once, when done.
         let mut local = Collected {
             shared: &found,
             files: Vec::new(),
         };
+        let unreadable = &unreadable;
         Box::new(move |entry| {
             use ignore::WalkState;
-            let Ok(entry) = entry else {
-                return WalkState::Continue;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    if let Some(failure) = unreadable_dir(&error) {
+                        unreadable.lock().unwrap().get_or_insert(failure);
+                        return WalkState::Quit;
+                    }
+                    return WalkState::Continue;
+                }
             };
             let Some(file_type) = entry.file_type() else {
                 return WalkState::Continue;
@@ -187,7 +201,34 @@ fn walk_dirs(first: &Path, rest: &[PathBuf], filter: &dyn PathFilter) -> Vec<Can
             WalkState::Continue
         })
     });
-    found.into_inner().unwrap()
+    if let Some(failure) = unreadable.into_inner().unwrap() {
+        return Err(failure);
+    }
+    Ok(found.into_inner().unwrap())
+}
+
+/// A directory that exists but cannot be listed (permissions, I/O); a path that vanished during
+/// the walk, or a broken `.gitignore` line, is not a reason to stop.
+fn unreadable_dir(error: &ignore::Error) -> Option<WalkError> {
+    let mut error = error;
+    let mut path = None;
+    loop {
+        match error {
+            ignore::Error::WithPath { path: p, err } => {
+                path = Some(p.clone());
+                error = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                error = err;
+            }
+            ignore::Error::Io(io) if io.kind() != std::io::ErrorKind::NotFound => {
+                let path = path?;
+                let copy = std::io::Error::new(io.kind(), io.to_string());
+                return Some(WalkError::Unreadable(path, copy));
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// One walker thread's files, moved into the shared list when the thread's visitor is dropped.

@@ -71,18 +71,6 @@ fn invalid_config_exits_2_and_points_at_the_line() {
 }
 
 #[test]
-fn non_idempotent_config_is_refused_with_the_entry_to_ignore() {
-    let dir = repo(&[(
-        "regmig.toml",
-        "[target]\ntemplate = \"ghcr.io/acme/{path}\"\n\n[[map]]\nfrom = \"bitnami/*\"\nto = \"bitnamilegacy/*\"\n",
-    )]);
-    let out = regmig(dir.path(), &["check"]);
-    assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("regmig.toml:5:"), "{}", out.stderr);
-    assert!(out.stderr.contains("\"bitnamilegacy/*\""), "{}", out.stderr);
-}
-
-#[test]
 fn explicit_config_file() {
     let dir = repo(&[("Dockerfile", "FROM nginx\n"), ("conf/custom.toml", TARGET)]);
     let out = regmig(dir.path(), &["fix", "--config", "conf/custom.toml"]);

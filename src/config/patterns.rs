@@ -68,6 +68,36 @@ impl ImagePattern {
     pub fn is_wildcard(&self) -> bool {
         self.wildcard
     }
+
+    /// Whether some reference matches both patterns (so one entry's destination could be
+    /// another entry's source).
+    pub fn overlaps(&self, other: &ImagePattern) -> bool {
+        if !self.domain.eq_ignore_ascii_case(&other.domain) {
+            return false;
+        }
+        if let (Some(a), Some(b)) = (&self.tag, &other.tag) {
+            if a != b {
+                return false;
+            }
+        }
+        let covers = |pattern: &ImagePattern, repository: &str| {
+            if pattern.wildcard {
+                repository.len() > pattern.repository.len()
+                    && repository.starts_with(&pattern.repository)
+            } else {
+                repository == pattern.repository
+            }
+        };
+        match (self.wildcard, other.wildcard) {
+            (true, true) => {
+                self.repository.starts_with(&other.repository)
+                    || other.repository.starts_with(&self.repository)
+            }
+            (true, false) => covers(self, &other.repository),
+            (false, true) => covers(other, &self.repository),
+            (false, false) => self.repository == other.repository,
+        }
+    }
 }
 
 impl Destination {
@@ -207,7 +237,8 @@ pub fn parse_template(text: &str, params: &BTreeMap<String, String>) -> Result<T
     Ok(template)
 }
 
-/// Parses a `from` or an ignore pattern: a reference, or a name prefix ending in `/*`.
+/// Parses a `from` or an ignore pattern: a reference, or a name prefix ending in `*` (`acme/*`,
+/// or `acme/jupyter*` inside the last component).
 pub(super) fn parse_pattern(text: &str) -> Result<ImagePattern, String> {
     let (wildcard, image) = parse_with_wildcard(text)?;
     if image.digest.is_some() {
@@ -216,15 +247,19 @@ pub(super) fn parse_pattern(text: &str) -> Result<ImagePattern, String> {
     let repository = if wildcard {
         let prefix = image
             .path
-            .strip_suffix('x')
-            .unwrap_or(&image.path)
-            .to_owned();
+            .strip_suffix(WILDCARD_STAND_IN)
+            .unwrap_or(&image.path);
         if prefix.is_empty() && image.is_docker_hub() {
             return Err(
                 "`*` alone would match every Docker Hub image: use [target] for that".to_owned(),
             );
         }
-        prefix
+        // `nginx*` names official images, whose repositories start with `library/`.
+        if image.is_docker_hub() && !prefix.contains('/') {
+            format!("library/{prefix}")
+        } else {
+            prefix.to_owned()
+        }
     } else {
         image.repository()
     };
@@ -245,7 +280,7 @@ pub(super) fn parse_destination(text: &str) -> Result<Destination, String> {
     let path = if wildcard {
         image
             .path
-            .strip_suffix('x')
+            .strip_suffix(WILDCARD_STAND_IN)
             .unwrap_or(&image.path)
             .to_owned()
     } else {
@@ -260,7 +295,11 @@ pub(super) fn parse_destination(text: &str) -> Result<Destination, String> {
     })
 }
 
-/// Parses `text`, where a final path component `*` stands for "the rest of the path".
+/// What `*` is replaced with so that the rest parses as a reference; stripped again after.
+const WILDCARD_STAND_IN: &str = "x";
+
+/// Parses `text`, where a final `*` stands for "the rest of the name": a whole last component
+/// (`name/*`) or the end of one (`name/prefix*`).
 fn parse_with_wildcard(text: &str) -> Result<(bool, ImageRef), String> {
     let name_end = text.find(['@']).unwrap_or(text.len());
     let star = text.find('*');
@@ -268,18 +307,63 @@ fn parse_with_wildcard(text: &str) -> Result<(bool, ImageRef), String> {
         None => (false, text.to_owned()),
         Some(i) => {
             let after = &text[i + 1..name_end];
-            let valid_position = i > 0
-                && text.as_bytes()[i - 1] == b'/'
-                && (after.is_empty() || after.starts_with(':'));
-            if !valid_position || text[i + 1..].contains('*') {
-                return Err("`*` may only stand as the last path component (`name/*`)".to_owned());
-            }
             if after.starts_with(':') {
                 return Err("a tag cannot follow `*`".to_owned());
             }
-            (true, format!("{}x{}", &text[..i], &text[i + 1..]))
+            if !after.is_empty() || text[i + 1..].contains('*') {
+                return Err("`*` may only end the name (`name/*` or `name/prefix*`)".to_owned());
+            }
+            (
+                true,
+                format!("{}{WILDCARD_STAND_IN}{}", &text[..i], &text[i + 1..]),
+            )
         }
     };
     let image = ImageRef::parse(&candidate).map_err(|e| format!("`{text}`: {e}"))?;
     Ok((wildcard, image))
+}
+
+/// The repository prefix of an `oci://` chart map side: `oci://registry-1.docker.io/bitnamicharts`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartPrefix {
+    pub written: String,
+    /// The host as written (`registry-1.docker.io`).
+    pub host: String,
+    /// The path without a trailing `/` (`bitnamicharts`).
+    pub path: String,
+}
+
+impl ChartPrefix {
+    pub fn parse(text: &str) -> Result<ChartPrefix, String> {
+        let rest = text
+            .strip_prefix("oci://")
+            .ok_or_else(|| format!("`{text}` does not start with `oci://`"))?;
+        let rest = rest.trim_end_matches("/*").trim_end_matches('/');
+        let (host, path) = rest
+            .split_once('/')
+            .ok_or_else(|| format!("`{text}` names no repository path after the host"))?;
+        let image = ImageRef::parse(rest).map_err(|e| format!("`{text}`: {e}"))?;
+        if image.registry.as_deref() != Some(host) || image.tag.is_some() || image.digest.is_some()
+        {
+            return Err(format!("`{text}` is not `oci://HOST/PATH`"));
+        }
+        Ok(ChartPrefix {
+            written: text.to_owned(),
+            host: host.to_owned(),
+            path: path.to_owned(),
+        })
+    }
+
+    /// The rest of `repository` (`/redis`, or empty) when a chart repository on `host` lies
+    /// under this prefix; Docker Hub host aliases are one host.
+    pub fn strip<'a>(&self, host: &str, repository: &'a str) -> Option<&'a str> {
+        let same_host = host.eq_ignore_ascii_case(&self.host)
+            || crate::reference::is_docker_hub_host(host)
+                && crate::reference::is_docker_hub_host(&self.host);
+        if !same_host {
+            return None;
+        }
+        let rest = repository.strip_prefix(self.path.as_str())?;
+        (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+    }
 }

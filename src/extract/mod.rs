@@ -1,6 +1,7 @@
 //! Extract stage: a file's text → the image references in it, with the byte spans an edit may
 //! replace. One file per format family; extractors know nothing of config or rewriting.
 
+pub mod charts;
 pub mod compose;
 pub mod dockerfile;
 pub mod env;
@@ -139,6 +140,10 @@ pub struct Extraction {
 pub fn may_hold_references(kind: FileKind, bytes: &[u8]) -> bool {
     let has = |needle: &str| memchr::memmem::find(bytes, needle.as_bytes()).is_some();
     let image = || has("image") || has("Image");
+    // Chart repositories (`charts.rs`): `oci://`, and Argo CD's scheme-less `repoURL`.
+    if has("oci://") || has("repoURL") {
+        return true;
+    }
     match kind {
         FileKind::Dockerfile => true,
         FileKind::GithubActions => image() || has("container") || has("docker://"),
@@ -165,6 +170,16 @@ pub fn extract(kind: FileKind, text: &str) -> Extraction {
         FileKind::Json | FileKind::Text => Extraction::default(),
         _ => yaml_family(kind, text),
     };
+    if matches!(
+        kind,
+        FileKind::Shell
+            | FileKind::Makefile
+            | FileKind::Markdown
+            | FileKind::GithubActions
+            | FileKind::GitlabCi
+    ) {
+        charts::text(text, &mut extraction.occurrences);
+    }
     if !extraction.errors.is_empty() {
         for occurrence in &mut extraction.occurrences {
             occurrence.blocker.get_or_insert(Blocker::ParseError);
@@ -180,13 +195,19 @@ fn yaml_family(kind: FileKind, text: &str) -> Extraction {
     let occurrences = &mut out.occurrences;
     let result = yaml::parse_stream(text, |doc| match kind {
         FileKind::HelmValues => helm::values(doc, text, occurrences),
-        FileKind::HelmChart => helm::chart(doc, text, occurrences),
+        FileKind::HelmChart => {
+            helm::chart(doc, text, occurrences);
+            charts::chart_yaml(doc, occurrences);
+        }
         FileKind::Kustomize => kustomize::document(doc, occurrences),
         FileKind::Compose => compose::document(doc, occurrences),
         FileKind::GithubActions => github::document(doc, occurrences),
         FileKind::GitlabCi => gitlab::document(doc, occurrences),
         FileKind::TerraformJson => terraform::json(doc, occurrences),
-        _ => kubernetes::document(doc, occurrences),
+        _ => {
+            kubernetes::document(doc, occurrences);
+            charts::manifests(doc, occurrences);
+        }
     });
     if let Err(error) = result {
         out.errors.push(error);

@@ -126,6 +126,25 @@ impl Visit for Walker<'_> {
                 self.out.extend(kept);
             }
         }
+        if key == "repository" && self.in_helm_release() {
+            if let Expression::String(s) = &attr.value {
+                if let Some(span) = s.span() {
+                    let (content, verbatim) = self.quoted(s.as_str(), span);
+                    let found = super::charts::occurrence(
+                        s.as_str(),
+                        self.shifted(content).start,
+                        statement + self.shift,
+                        super::charts::Scheme::Required,
+                    );
+                    self.out.extend(found.map(|mut o| {
+                        if !verbatim {
+                            o.blocker = Some(Blocker::NotVerbatim);
+                        }
+                        o
+                    }));
+                }
+            }
+        }
         if matches!(key, "set" | "set_sensitive") && self.in_helm_release() {
             if let Expression::Array(items) = &attr.value {
                 for item in items.iter() {

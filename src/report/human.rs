@@ -76,7 +76,13 @@ pub fn handler(color: bool) -> GraphicalReportHandler {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    GraphicalReportHandler::new_themed(theme).with_links(false)
+    // Messages wrap at spaces only: an image reference is never split across lines, however
+    // long it is, so it can be copied from the terminal.
+    GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_break_words(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
 }
 
 pub fn file(

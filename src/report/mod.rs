@@ -113,6 +113,17 @@ pub fn check_summary(err: &mut dyn Write, counts: &Counts, files_scanned: usize)
     )
 }
 
+/// Which config the run used, for people reading `human` output.
+pub fn config_note(err: &mut dyn Write, config: Option<&std::path::Path>) -> io::Result<()> {
+    match config {
+        Some(path) => writeln!(err, "regmig: config: {}", crate::display_path(path)),
+        None => writeln!(
+            err,
+            "regmig: no regmig.toml found (run `regmig init` to write one); using the defaults"
+        ),
+    }
+}
+
 /// Writes `fix` results as files arrive: diffs to `out`, refusals to `err`.
 #[derive(Default)]
 pub struct FixReporter {
@@ -122,6 +133,8 @@ pub struct FixReporter {
     pub unfixed_errors: usize,
     /// Files with changes still to write (`fix` without `--write`).
     pub pending: usize,
+    /// Reported references with nowhere to go (no `[[map]]` or `[target]` applies).
+    pub without_destination: usize,
 }
 
 impl FixReporter {
@@ -150,6 +163,11 @@ impl FixReporter {
             self.files_changed += 1;
             self.fixed += applied.len();
         }
+        self.without_destination += file
+            .findings
+            .iter()
+            .filter(|f| f.fix.is_none() && !f.canonical.is_empty())
+            .count();
         self.unfixed_errors += file
             .findings
             .iter()
@@ -161,7 +179,21 @@ impl FixReporter {
         Ok(())
     }
 
-    pub fn summary(&self, err: &mut dyn Write, write: bool) -> io::Result<()> {
+    /// The closing lines; `configured` says whether the config names any destination.
+    pub fn summary(&self, err: &mut dyn Write, write: bool, configured: bool) -> io::Result<()> {
+        if self.without_destination > 0 {
+            let hint = if configured {
+                "add a [[map]] entry for them, or a [target] in regmig.toml"
+            } else {
+                "nothing to rewrite to: run `regmig init --preset NAME` to write a regmig.toml with a [target] (`regmig init --help` lists the presets)"
+            };
+            writeln!(
+                err,
+                "regmig: {} reference{} without a destination; {hint}",
+                self.without_destination,
+                plural(self.without_destination)
+            )?;
+        }
         let verb = if write { "fixed" } else { "would fix" };
         writeln!(
             err,

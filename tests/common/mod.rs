@@ -250,7 +250,10 @@ fn compare_expr(a: &hcl::Expression, b: &hcl::Expression, key: &str) -> Result<(
     use hcl::Expression as E;
     match (a, b) {
         (E::String(x), E::String(y)) if x != y => {
-            let image = |s: &str| regmig::reference::ImageRef::parse(s).is_ok();
+            // An image, or an `oci://` chart repository.
+            let image = |s: &str| {
+                regmig::reference::ImageRef::parse(s.strip_prefix("oci://").unwrap_or(s)).is_ok()
+            };
             if image(x) && image(y) {
                 Ok(())
             } else {
