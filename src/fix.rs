@@ -6,7 +6,8 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::check::Finding;
-use crate::extract::{extract, Extraction};
+use crate::extract::mapped::MappedSearch;
+use crate::extract::{extract_all, Extraction};
 use crate::rewrite::Edit;
 use crate::walk::FileKind;
 
@@ -99,7 +100,18 @@ pub fn verify(
     after: &Patched,
     findings: &[Finding],
 ) -> Result<(), String> {
-    let new = extract(kind, &after.text);
+    verify_with(kind, None, before, after, findings)
+}
+
+/// [`verify`] for a run that also searched for mapped references.
+pub fn verify_with(
+    kind: FileKind,
+    mapped: Option<&MappedSearch>,
+    before: &Baseline,
+    after: &Patched,
+    findings: &[Finding],
+) -> Result<(), String> {
+    let new = extract_all(kind, &after.text, mapped);
     if new.errors.len() > before.errors {
         return Err(format!(
             "the edited file no longer parses: {}",
@@ -178,6 +190,7 @@ pub fn write_atomic(path: &Path, original: &[u8], new: &str) -> Result<(), Write
 mod tests {
     use super::*;
     use crate::check::Checker;
+    use crate::extract::extract;
     use crate::rewrite::Rewriter;
     use crate::{config, rules};
 

@@ -25,6 +25,7 @@ use rayon::prelude::*;
 
 use check::{Checker, Finding};
 use config::{Config, ConfigError};
+use extract::mapped::{MappedSearch, Prefix};
 use rewrite::Rewriter;
 use rules::{RuleSet, Severity, PARSE_ERROR};
 use source::{SourceFile, Span};
@@ -156,10 +157,14 @@ pub fn run(
 ) -> Result<usize, Error> {
     let rules = rules::builtin();
     let rewriter = Rewriter::new(config, rules).map_err(Error::Config)?;
-    let checker = Checker {
-        config,
-        rules,
-        rewriter: &rewriter,
+    let mapped = MappedSearch::new(mapped_prefixes(config));
+    let pipeline = Pipeline {
+        checker: Checker {
+            config,
+            rules,
+            rewriter: &rewriter,
+        },
+        mapped: mapped.as_ref(),
     };
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
@@ -174,7 +179,7 @@ pub fn run(
         }
         let results: Vec<Option<FileResult>> = chunk
             .par_iter()
-            .map(|candidate| process(candidate, &checker, mode))
+            .map(|candidate| process(candidate, &pipeline, mode))
             .collect();
         for result in results.into_iter().flatten() {
             sink(result).map_err(Error::Output)?;
@@ -200,10 +205,84 @@ impl walk::PathFilter for Config {
     fn is_ignored(&self, path: &Path, is_dir: bool) -> bool {
         self.is_path_ignored(path, is_dir)
     }
+
+    fn searches_all_text(&self) -> bool {
+        !mapped_prefixes(self).is_empty()
+    }
+}
+
+/// What every file of a run is processed with.
+struct Pipeline<'a> {
+    checker: Checker<'a>,
+    /// The search for references the config's maps name, in every text file.
+    mapped: Option<&'a MappedSearch>,
+}
+
+/// The name prefixes that `[[map]]` entries make specific enough to search in any text: a Docker
+/// Hub namespace other than `library` (`kubeflowkatib/*`, `bitnami/redis`), or any other
+/// registry (`quay.io/old-org/*`); and the destinations of those entries, so that a file reads
+/// the same number of references after fixing as before (and a destination is recognised as
+/// one).
+pub fn mapped_prefixes(config: &Config) -> Vec<Prefix> {
+    let prefix = |pattern: &config::ImagePattern| Prefix {
+        domain: pattern.domain().to_owned(),
+        repository: pattern.repository().to_owned(),
+    };
+    let mut prefixes: Vec<Prefix> = config
+        .maps
+        .iter()
+        .filter(|entry| {
+            let repository = entry.from.repository();
+            entry.from.domain() != "docker.io"
+                || (repository.contains('/') && !repository.starts_with("library/"))
+        })
+        .flat_map(|entry| [prefix(&entry.from), prefix(&entry.accepts)])
+        .collect();
+    prefixes.sort_by(|a, b| (&a.domain, &a.repository).cmp(&(&b.domain, &b.repository)));
+    prefixes.dedup();
+    prefixes
+}
+
+/// Files larger than this are not searched for mapped references (they are data, not text
+/// that people edit); their own kind's extractor still reads them.
+const MAPPED_SEARCH_LIMIT: usize = 8 << 20;
+
+/// Notes about files that were skipped in part, for the command to print.
+pub fn take_notes() -> Vec<String> {
+    std::mem::take(&mut *notes().lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+fn notes() -> &'static std::sync::Mutex<Vec<String>> {
+    static NOTES: OnceLock<std::sync::Mutex<Vec<String>>> = OnceLock::new();
+    NOTES.get_or_init(Default::default)
+}
+
+fn note(message: String) {
+    notes()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(message);
+}
+
+/// Binary content, as git decides it: a NUL byte near the start.
+fn is_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(8000)]).is_some()
+}
+
+/// A `#!` line naming a POSIX-style shell (`#!/bin/sh`, `#!/usr/bin/env bash`).
+fn has_shell_shebang(bytes: &[u8]) -> bool {
+    let Some(rest) = bytes.strip_prefix(b"#!") else {
+        return false;
+    };
+    let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+    String::from_utf8_lossy(line)
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .any(|word| matches!(word, "sh" | "bash" | "zsh" | "dash" | "ksh" | "ash"))
 }
 
 /// read → extract → check → (fix) for one file.
-fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<FileResult> {
+fn process(candidate: &Candidate, pipeline: &Pipeline<'_>, mode: Mode) -> Option<FileResult> {
+    let checker = &pipeline.checker;
     let display = display_path(&candidate.path);
     let bytes = match std::fs::read(&candidate.path) {
         Ok(bytes) => bytes,
@@ -212,21 +291,44 @@ fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<F
             return unreadable(candidate, display, message, checker);
         }
     };
+    let mut kind = candidate.kind;
+    if kind == FileKind::Text {
+        // A file of no known kind: a script if its shebang says so, else plain text that only
+        // the mapped search reads; binary files are not text at all.
+        if is_binary(&bytes) {
+            return None;
+        }
+        if has_shell_shebang(&bytes) {
+            kind = FileKind::Shell;
+        } else if pipeline.mapped.is_none() {
+            return None;
+        }
+    }
     // Invalid UTF-8 is reported whatever the file holds; it is not a text file regmig can read.
     let text = match source::decode(bytes) {
         Ok(text) => text,
+        Err(_) if kind == FileKind::Text => return None,
         Err(offset) => {
             let message = format!("invalid UTF-8 at byte {offset}");
             return unreadable(candidate, display, message, checker);
         }
     };
-    if !extract::may_hold_references(candidate.kind, text.as_bytes()) {
+    let mapped = match pipeline.mapped {
+        Some(_) if text.len() > MAPPED_SEARCH_LIMIT => {
+            note(format!(
+                "{display}: larger than 8 MiB, not searched for references that [[map]] entries name"
+            ));
+            None
+        }
+        other => other,
+    };
+    if mapped.is_none() && !extract::may_hold_references(kind, text.as_bytes()) {
         return None;
     }
-    let extraction = extract::extract(candidate.kind, &text);
+    let extraction = extract::extract_all(kind, &text, mapped);
     // Fixing verifies against what the file held; checking needs nothing more.
     let baseline = matches!(mode, Mode::Fix { .. }).then(|| fix::Baseline::of(&extraction));
-    let findings = checker.check(candidate.kind, &text, extraction);
+    let findings = checker.check(kind, &text, extraction);
     if findings.is_empty() {
         return None;
     }
@@ -244,7 +346,8 @@ fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<F
             Some(baseline),
         ) => fix_file(
             &file,
-            candidate.kind,
+            kind,
+            mapped,
             &baseline,
             &findings,
             write,
@@ -254,7 +357,7 @@ fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<F
     };
     Some(FileResult {
         file,
-        kind: candidate.kind,
+        kind,
         findings,
         change,
     })
@@ -297,6 +400,7 @@ fn unreadable(
 fn fix_file(
     file: &SourceFile,
     kind: FileKind,
+    mapped: Option<&MappedSearch>,
     baseline: &fix::Baseline,
     findings: &[Finding],
     write: bool,
@@ -306,7 +410,7 @@ fn fix_file(
     if patched.applied.is_empty() || patched.text == file.text {
         return None;
     }
-    let status = match fix::verify(kind, baseline, &patched, findings) {
+    let status = match fix::verify_with(kind, mapped, baseline, &patched, findings) {
         Err(reason) => ChangeStatus::Refused(format!("verification failed: {reason}")),
         Ok(()) if !write => {
             ChangeStatus::Previewed(diff::unified(&file.display, &file.text, &patched.text))

@@ -201,12 +201,16 @@ fn load_config(common: &Common, err: &mut dyn Write) -> io::Result<Option<regmig
     }
 }
 
-/// The number of files scanned; `None` after printing a usage-level error. A failed write
+/// The number of files scanned; `None` after printing a usage-level error. Notes about files
+/// skipped in part are printed first. A failed write
 /// (a closed pipe) is passed on as the I/O error it is.
 fn finished(
     result: Result<usize, regmig::Error>,
     err: &mut dyn Write,
 ) -> io::Result<Option<usize>> {
+    for note in regmig::take_notes() {
+        writeln!(err, "regmig: note: {note}")?;
+    }
     match result {
         Ok(scanned) => Ok(Some(scanned)),
         Err(regmig::Error::Output(e)) => Err(e),

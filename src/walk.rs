@@ -94,9 +94,15 @@ impl std::fmt::Display for WalkError {
     }
 }
 
-/// Decides whether a path is excluded by the user's `[ignore].paths`.
+/// Decides whether a path is excluded by the user's `[ignore].paths`, and whether files of no
+/// known kind are searched at all.
 pub trait PathFilter: Sync {
     fn is_ignored(&self, path: &Path, is_dir: bool) -> bool;
+
+    /// Every text file is searched (for references a `[[map]]` names), not only known kinds.
+    fn searches_all_text(&self) -> bool {
+        false
+    }
 }
 
 /// Collects every file to scan under `paths`, sorted by path.
@@ -118,7 +124,7 @@ pub fn collect(paths: &[PathBuf], filter: &dyn PathFilter) -> Result<Vec<Candida
                     continue;
                 }
             }
-            if let Some(kind) = classify_explicit(path) {
+            if let Some(kind) = classify_explicit(path, filter) {
                 found.push(Candidate {
                     path: path.clone(),
                     kind,
@@ -159,6 +165,8 @@ fn walk_dirs(
         .follow_links(false)
         .filter_entry(|entry| entry.file_name() != ".git");
     let found = Mutex::new(Vec::new());
+    let classifier = Classifier::default();
+    let all_text = filter.searches_all_text();
     // A directory the walk cannot list may hide references: the run fails, naming it.
     let unreadable: Mutex<Option<WalkError>> = Mutex::new(None);
     builder.build_parallel().run(|| {
@@ -168,6 +176,7 @@ fn walk_dirs(
             files: Vec::new(),
         };
         let unreadable = &unreadable;
+        let classifier = &classifier;
         Box::new(move |entry| {
             use ignore::WalkState;
             let entry = match entry {
@@ -191,7 +200,10 @@ fn walk_dirs(
                 };
             }
             if file_type.is_file() {
-                if let Some(kind) = classify(entry.path()) {
+                let kind = classifier
+                    .classify(entry.path())
+                    .or_else(|| unclassified(entry.path(), all_text));
+                if let Some(kind) = kind {
                     local.files.push(Candidate {
                         path: entry.into_path(),
                         kind,
@@ -246,54 +258,131 @@ impl Drop for Collected<'_> {
 }
 
 /// Classifies a file met during a walk by its name, and for Helm files by the chart around it.
+/// Without a shared [`Classifier`], chart lookups are not cached.
 pub fn classify(path: &Path) -> Option<FileKind> {
+    Classifier::default().classify(path)
+}
+
+/// Classifies files by name, remembering which directories belong to a Helm chart so that a
+/// walk stats each directory's `Chart.yaml` once, whatever the number of files in it.
+#[derive(Default)]
+pub struct Classifier {
+    /// Directory → whether it or an ancestor (up to the repository root) holds `Chart.yaml`.
+    in_chart: Mutex<std::collections::HashMap<PathBuf, bool>>,
+}
+
+impl Classifier {
+    pub fn classify(&self, path: &Path) -> Option<FileKind> {
+        let name = path.file_name()?.to_str()?;
+        if is_dockerfile_name(name) {
+            return Some(FileKind::Dockerfile);
+        }
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".tf.json") || lower.ends_with(".tfvars.json") {
+            return Some(FileKind::TerraformJson);
+        }
+        if lower.ends_with(".tf") {
+            return Some(FileKind::Terraform);
+        }
+        if lower.ends_with(".tfvars") {
+            return Some(FileKind::TerraformVars);
+        }
+        if let Some(kind) = classify_text(name, &lower) {
+            return Some(kind);
+        }
+        if is_templated_yaml_name(&lower) {
+            return Some(FileKind::HelmTemplate);
+        }
+        let stem = lower
+            .strip_suffix(".yaml")
+            .or_else(|| lower.strip_suffix(".yml"));
+        if name == "Kustomization" || stem == Some("kustomization") {
+            return Some(FileKind::Kustomize);
+        }
+        if (stem.is_some() || lower.ends_with(".tpl")) && self.in_chart_templates(path) {
+            return Some(FileKind::HelmTemplate);
+        }
+        let stem = stem?;
+        let parent = |n: usize| {
+            path.ancestors()
+                .nth(n)
+                .and_then(|p| p.file_name())
+                .and_then(|n| n.to_str())
+        };
+        let kind = if stem == ".gitlab-ci" || stem.ends_with(".gitlab-ci") {
+            FileKind::GitlabCi
+        } else if stem.starts_with("compose") || stem.starts_with("docker-compose") {
+            FileKind::Compose
+        } else if stem == "action"
+            || (parent(1) == Some("workflows") && parent(2) == Some(".github"))
+        {
+            FileKind::GithubActions
+        } else if name == "Chart.yaml" {
+            FileKind::HelmChart
+        } else if path.parent().is_some_and(|dir| self.in_chart(dir)) {
+            // Any YAML of a chart outside `templates/` is values-like: `values-prod.yaml`,
+            // `ci/*.yaml`, environment overrides such as `conf/dev/app.yaml`.
+            FileKind::HelmValues
+        } else {
+            FileKind::Kubernetes
+        };
+        Some(kind)
+    }
+
+    /// Whether `dir` or one of its ancestors, up to the repository root, holds `Chart.yaml`.
+    fn in_chart(&self, dir: &Path) -> bool {
+        if let Some(&known) = self.in_chart.lock().unwrap().get(dir) {
+            return known;
+        }
+        let found = if dir.join("Chart.yaml").is_file() {
+            true
+        } else if dir.as_os_str().is_empty() || dir.join(".git").exists() {
+            false
+        } else {
+            match dir.parent() {
+                Some(parent) => self.in_chart(parent),
+                // `.` and other relative roots: the ancestors are the working directory's.
+                None => false,
+            }
+        };
+        self.in_chart.lock().unwrap().insert(dir.to_owned(), found);
+        found
+    }
+
+    /// Under a `templates/` directory that sits beside a `Chart.yaml`.
+    fn in_chart_templates(&self, path: &Path) -> bool {
+        path.ancestors().skip(1).any(|dir| {
+            dir.file_name() == Some("templates".as_ref())
+                && dir
+                    .parent()
+                    .is_some_and(|chart| chart.join("Chart.yaml").is_file())
+        })
+    }
+}
+
+/// A file of no known kind: searched as text when every text file is, and otherwise only when
+/// its name has no extension, since it may be a script with a shebang (decided once it is read).
+fn unclassified(path: &Path, all_text: bool) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
-    if is_dockerfile_name(name) {
-        return Some(FileKind::Dockerfile);
+    let extensionless = !name.contains('.');
+    (all_text || extensionless).then_some(FileKind::Text)
+}
+
+/// YAML written through a template engine, read line by line: `*.yaml.in`, `*.yaml.j2`,
+/// `*.ftl.yaml`, `*.yaml.tpl`, `*.tmpl`, `*.gotmpl`.
+fn is_templated_yaml_name(lower: &str) -> bool {
+    const ENGINES: [&str; 7] = [
+        ".in", ".j2", ".jinja", ".jinja2", ".tpl", ".tmpl", ".gotmpl",
+    ];
+    if lower.ends_with(".tmpl") || lower.ends_with(".gotmpl") {
+        return true;
     }
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".tf.json") || lower.ends_with(".tfvars.json") {
-        return Some(FileKind::TerraformJson);
-    }
-    if lower.ends_with(".tf") {
-        return Some(FileKind::Terraform);
-    }
-    if lower.ends_with(".tfvars") {
-        return Some(FileKind::TerraformVars);
-    }
-    if let Some(kind) = classify_text(name, &lower) {
-        return Some(kind);
-    }
-    let stem = lower
-        .strip_suffix(".yaml")
-        .or_else(|| lower.strip_suffix(".yml"));
-    if name == "Kustomization" || stem == Some("kustomization") {
-        return Some(FileKind::Kustomize);
-    }
-    if (stem.is_some() || lower.ends_with(".tpl")) && in_chart_templates(path) {
-        return Some(FileKind::HelmTemplate);
-    }
-    let stem = stem?;
-    let parent = |n: usize| {
-        path.ancestors()
-            .nth(n)
-            .and_then(|p| p.file_name())
-            .and_then(|n| n.to_str())
-    };
-    let kind = if stem == ".gitlab-ci" || stem.ends_with(".gitlab-ci") {
-        FileKind::GitlabCi
-    } else if stem.starts_with("compose") || stem.starts_with("docker-compose") {
-        FileKind::Compose
-    } else if stem == "action" || (parent(1) == Some("workflows") && parent(2) == Some(".github")) {
-        FileKind::GithubActions
-    } else if name == "Chart.yaml" {
-        FileKind::HelmChart
-    } else if stem.starts_with("values") && chart_above(path) {
-        FileKind::HelmValues
-    } else {
-        FileKind::Kubernetes
-    };
-    Some(kind)
+    let yaml_then_engine = ENGINES.iter().any(|engine| {
+        lower
+            .strip_suffix(engine)
+            .is_some_and(|rest| rest.ends_with(".yaml") || rest.ends_with(".yml"))
+    });
+    yaml_then_engine || lower.ends_with(".ftl.yaml") || lower.ends_with(".ftl.yml")
 }
 
 /// Scripts, Makefiles, env files, docs and JSON, by name alone.
@@ -316,36 +405,16 @@ fn classify_text(name: &str, lower: &str) -> Option<FileKind> {
     Some(kind)
 }
 
-/// How many directories up a values file may sit below its `Chart.yaml` (`ci/`, `values/`).
-const CHART_DEPTH: usize = 3;
-
-/// A `Chart.yaml` in the file's directory or one of its nearest ancestors.
-fn chart_above(path: &Path) -> bool {
-    path.ancestors()
-        .skip(1)
-        .take(CHART_DEPTH)
-        .take_while(|dir| !dir.join(".git").exists())
-        .any(|dir| dir.join("Chart.yaml").is_file())
-}
-
-/// Under a `templates/` directory that sits beside a `Chart.yaml`.
-fn in_chart_templates(path: &Path) -> bool {
-    path.ancestors().skip(1).any(|dir| {
-        dir.file_name() == Some("templates".as_ref())
-            && dir
-                .parent()
-                .is_some_and(|chart| chart.join("Chart.yaml").is_file())
-    })
-}
-
 /// Classifies a file named on the command line: by name, then by content (documentation
 /// such as `Dockerfile.md` stays out, whatever it quotes).
-fn classify_explicit(path: &Path) -> Option<FileKind> {
+fn classify_explicit(path: &Path, filter: &dyn PathFilter) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
     if name.ends_with(".dockerignore") {
         return None;
     }
-    classify(path).or_else(|| sniff(path))
+    classify(path)
+        .or_else(|| sniff(path))
+        .or_else(|| unclassified(path, filter.searches_all_text()))
 }
 
 /// A file whose first instruction is `FROM` (or `ARG`, then `FROM`) is a Dockerfile.

@@ -69,6 +69,16 @@ impl ImagePattern {
         self.wildcard
     }
 
+    /// The normalised registry (`docker.io` for every Docker Hub alias).
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// The normalised repository, or with a wildcard the prefix before `*`.
+    pub fn repository(&self) -> &str {
+        &self.repository
+    }
+
     /// Whether some reference matches both patterns (so one entry's destination could be
     /// another entry's source).
     pub fn overlaps(&self, other: &ImagePattern) -> bool {

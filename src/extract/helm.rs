@@ -1,7 +1,8 @@
-//! Extract stage, Helm: values files (`image: "ref"` strings and split maps
-//! `{registry, repository, tag, digest}` under keys ending in `image`/`Image`), chart templates
-//! (a line scan for literal `image:` values; anything with `{{` is left alone), and the Artifact
-//! Hub `artifacthub.io/images` annotation of `Chart.yaml` (a YAML list inside a block scalar).
+//! Extract stage, Helm: values files (`image: "ref"` strings under keys ending in
+//! `image`/`Image`, and split maps `{registry, repository, tag, digest}`), chart templates (a
+//! line scan for literal `image:` values; a templated tag keeps a literal name rewritable), and
+//! the image lists of `Chart.yaml` annotations (`artifacthub.io/images`, Bitnami's `images`: a
+//! YAML list inside a block scalar), which must change together with the values.
 
 use super::yaml::{self, Document, NodeId, Scalar};
 use super::{scalar_reference, Blocker, Extraction, Occurrence, Part, Role};
@@ -12,29 +13,56 @@ use crate::source::Span;
 const NOT_NAMES: &[&str] = &["true", "false", "yes", "no", "on", "off", "null", "~"];
 
 pub fn values(doc: &Document, text: &str, out: &mut Vec<Occurrence>) {
+    let Some(root) = doc.root() else {
+        return;
+    };
+    // Kubernetes objects kept in a chart (`crds/`, `files/`) are read as what they are.
+    if doc.get(root, "apiVersion").is_some() && doc.get(root, "kind").is_some() {
+        super::kubernetes::document(doc, out);
+        return;
+    }
+    let global_registry = global_image_registry(doc, root);
     for (key, value) in doc.all_entries() {
         let Some(name) = doc.str(key) else {
             continue;
         };
-        if !(name.ends_with("image") || name.ends_with("Image")) {
-            continue;
-        }
+        let image_key = name.ends_with("image") || name.ends_with("Image");
         if doc.is_map(value) {
-            out.extend(split_map(doc, text, key, value));
-        } else if let Some(occurrence) = scalar_reference(doc, key, value) {
-            // `useImage: true` and `maxImage: 3` are settings, not images.
-            let text = occurrence.text.to_ascii_lowercase();
-            let setting = NOT_NAMES.contains(&text.as_str())
-                || text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-            if !setting {
-                out.push(occurrence);
+            out.extend(split_map(doc, text, key, value, image_key, global_registry));
+        } else if image_key {
+            if let Some(occurrence) = scalar_reference(doc, key, value) {
+                // `useImage: true` and `maxImage: 3` are settings, not images.
+                let text = occurrence.text.to_ascii_lowercase();
+                let setting = NOT_NAMES.contains(&text.as_str())
+                    || text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+                if !setting {
+                    out.push(occurrence);
+                }
             }
         }
     }
 }
 
-/// `{registry, repository, tag, digest}`: an empty or missing registry means Docker Hub.
-fn split_map(doc: &Document, text: &str, key: NodeId, map: NodeId) -> Option<Occurrence> {
+/// `global.imageRegistry`, which Helm charts (Bitnami's and many others) use for every image
+/// whose own `registry` is empty; umbrella charts hand it to their subcharts.
+fn global_image_registry(doc: &Document, root: NodeId) -> Option<&str> {
+    let global = doc.get(root, "global")?;
+    doc.get(global, "imageRegistry")
+        .and_then(|r| doc.str(r))
+        .filter(|r| !r.trim().is_empty())
+}
+
+/// `{registry, repository, tag, digest}`: an empty or missing registry means the values file's
+/// `global.imageRegistry`, else Docker Hub. Under a key that does not name an image (`git:`),
+/// the map must hold `registry` and a `tag` or `digest` to count.
+fn split_map(
+    doc: &Document,
+    text: &str,
+    key: NodeId,
+    map: NodeId,
+    image_key: bool,
+    global_registry: Option<&str>,
+) -> Option<Occurrence> {
     let field = |name: &str| {
         doc.entries(map)
             .iter()
@@ -42,6 +70,11 @@ fn split_map(doc: &Document, text: &str, key: NodeId, map: NodeId) -> Option<Occ
             .map(|&(k, v)| (k, v))
     };
     let (_, repository_id) = field("repository")?;
+    if !image_key
+        && (field("registry").is_none() || (field("tag").is_none() && field("digest").is_none()))
+    {
+        return None;
+    }
     let repository = doc.scalar(repository_id).filter(|s| !s.value.is_empty())?;
     let registry = field("registry");
     let registry_scalar = match registry {
@@ -51,8 +84,12 @@ fn split_map(doc: &Document, text: &str, key: NodeId, map: NodeId) -> Option<Occ
     let tag = field("tag").and_then(|(_, id)| doc.scalar(id));
     let digest = field("digest").and_then(|(_, id)| doc.scalar(id));
 
+    let own_registry = registry_scalar
+        .map(|s| s.value.as_str())
+        .filter(|r| !r.is_empty());
+    let from_global = own_registry.is_none() && global_registry.is_some();
     let (composed, image) = compose_split(
-        registry_scalar.map(|s| s.value.as_str()),
+        own_registry.or(global_registry),
         &repository.value,
         tag.map(|s| s.value.as_str()),
         digest.map(|s| s.value.as_str()),
@@ -75,15 +112,20 @@ fn split_map(doc: &Document, text: &str, key: NodeId, map: NodeId) -> Option<Occ
         parts.push((Part::Tag, tag.span));
         used.push(tag);
     }
+    let blocker = if from_global {
+        // The host comes from `global.imageRegistry`, shared by every image of the file.
+        Some(Blocker::Variables)
+    } else {
+        used.iter()
+            .any(|s| !s.verbatim)
+            .then_some(Blocker::NotVerbatim)
+    };
     Some(Occurrence {
         text: composed,
         image,
         parts,
         statement: doc.node(key).start,
-        blocker: used
-            .iter()
-            .any(|s| !s.verbatim)
-            .then_some(Blocker::NotVerbatim),
+        blocker,
         shared: false,
         role: Role::Pull,
     })
@@ -118,6 +160,7 @@ fn after_colon(text: &str, key_start: usize) -> Option<Span> {
 }
 
 /// A chart template is Go-template text, not YAML: find literal `image:` values line by line.
+/// `acme/app:{{ .Values.tag }}` has a literal name: it is rewritten, the template kept.
 pub fn template(text: &str) -> Extraction {
     let mut out = Extraction::default();
     let mut offset = 0;
@@ -128,22 +171,56 @@ pub fn template(text: &str) -> Extraction {
         let Some((value, value_start)) = image_value(content) else {
             continue;
         };
-        let Ok(image) = ImageRef::parse(value) else {
+        let statement = start + (content.len() - content.trim_start().len());
+        let (written, part) = match literal_name(value) {
+            Some(name) => (name, Part::Name),
+            None if value.contains("{{")
+                || value.contains("{%")
+                || value.contains("${")
+                || at_placeholder(value).is_some() =>
+            {
+                continue
+            }
+            None => (value, Part::Whole),
+        };
+        let Ok(image) = ImageRef::parse(written) else {
             continue;
         };
-        let span = Span::new(start + value_start, start + value_start + value.len());
-        let statement = start + (content.len() - content.trim_start().len());
-        out.occurrences
-            .push(Occurrence::whole(image, value, span, statement));
+        let span = Span::new(start + value_start, start + value_start + written.len());
+        let mut occurrence = Occurrence::whole(image, value, span, statement);
+        occurrence.parts = vec![(part, span)];
+        out.occurrences.push(occurrence);
     }
     out
 }
 
-/// The literal value of an `image:` line (`- image: "nginx" # comment`) and its offset.
+/// The literal name before a templated tag or digest: `docker.io/acme/app` in
+/// `docker.io/acme/app:{{ .Values.tag }}` (or `{% … %}`, `${…}`).
+fn literal_name(value: &str) -> Option<&str> {
+    let placeholder = ["{{", "{%", "${"]
+        .iter()
+        .filter_map(|p| value.find(p))
+        .chain(at_placeholder(value))
+        .min()?;
+    let name = value[..placeholder].strip_suffix([':', '@'])?;
+    let last_component = name.rsplit('/').next()?;
+    // `registry:{{ .port }}/app`: the placeholder is in the name, not the tag.
+    let tag_only = !value[placeholder..].contains('/') && !last_component.contains(':');
+    (tag_only && !name.is_empty()).then_some(name)
+}
+
+/// Where an `@NAME@` substitution (autoconf, Maven filtering) starts after a `:`.
+fn at_placeholder(value: &str) -> Option<usize> {
+    let start = value.find(":@")? + 1;
+    let rest = &value[start + 1..];
+    let end = rest.find('@')?;
+    let name = &rest[..end];
+    (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .then_some(start)
+}
+
+/// The value of an `image:` line (`- image: "nginx" # comment`) and its offset.
 fn image_value(line: &str) -> Option<(&str, usize)> {
-    if line.contains("{{") {
-        return None;
-    }
     let mut rest = line.trim_start();
     while let Some(item) = rest.strip_prefix("- ") {
         rest = item.trim_start();
@@ -170,17 +247,25 @@ fn image_value(line: &str) -> Option<(&str, usize)> {
     Some((value, value.as_ptr() as usize - line.as_ptr() as usize))
 }
 
-const IMAGES_ANNOTATION: &str = "artifacthub.io/images";
+/// Annotations that list a chart's images: Artifact Hub's, and Bitnami's, which its charts
+/// compare with the rendered images before they install.
+const IMAGES_ANNOTATIONS: [&str; 2] = ["artifacthub.io/images", "images"];
 
-/// `annotations: {artifacthub.io/images: |- …}`: the list's `image` values, located in the
-/// file through the block's indentation.
+/// `annotations: {artifacthub.io/images: |- …, images: |- …}`: each list's `image` values,
+/// located in the file through the block's indentation.
 pub fn chart(doc: &Document, text: &str, out: &mut Vec<Occurrence>) {
     let Some(annotations) = doc.root().and_then(|r| doc.get(r, "annotations")) else {
         return;
     };
-    let Some(block_id) = doc.get(annotations, IMAGES_ANNOTATION) else {
-        return;
-    };
+    for name in IMAGES_ANNOTATIONS {
+        if let Some(block_id) = doc.get(annotations, name) {
+            image_list(doc, text, block_id, out);
+        }
+    }
+}
+
+/// The `image` values of a YAML list held in block scalar `block_id`.
+fn image_list(doc: &Document, text: &str, block_id: NodeId, out: &mut Vec<Occurrence>) {
     let Some(block) = doc.scalar(block_id) else {
         return;
     };

@@ -8,9 +8,11 @@ pub mod env;
 pub mod github;
 pub mod gitlab;
 pub mod helm;
+pub mod json;
 pub mod kubernetes;
 pub mod kustomize;
 pub mod makefile;
+pub mod mapped;
 pub mod markdown;
 pub mod shell;
 pub mod terraform;
@@ -167,7 +169,8 @@ pub fn extract(kind: FileKind, text: &str) -> Extraction {
         FileKind::Makefile => makefile::extract(text),
         FileKind::Env => env::extract(text),
         FileKind::Markdown => markdown::extract(text),
-        FileKind::Json | FileKind::Text => Extraction::default(),
+        FileKind::Json => json::extract(text),
+        FileKind::Text => Extraction::default(),
         _ => yaml_family(kind, text),
     };
     if matches!(
@@ -187,6 +190,40 @@ pub fn extract(kind: FileKind, text: &str) -> Extraction {
     }
     extraction.occurrences.sort_by_key(|o| o.location());
     extraction.occurrences.dedup_by(|a, b| a.parts == b.parts);
+    extraction
+}
+
+/// [`extract`], plus the references the config's maps name anywhere in the text ([`mapped`]),
+/// except where they overlap a reference the kind's own extractor found. The kind's extractor
+/// runs only when its prefilter lets the file through.
+pub fn extract_all(
+    kind: FileKind,
+    text: &str,
+    mapped: Option<&mapped::MappedSearch>,
+) -> Extraction {
+    let mut extraction = if may_hold_references(kind, text.as_bytes()) {
+        extract(kind, text)
+    } else {
+        Extraction::default()
+    };
+    let Some(search) = mapped else {
+        return extraction;
+    };
+    let taken: Vec<Span> = extraction
+        .occurrences
+        .iter()
+        .flat_map(|o| o.parts.iter().map(|&(_, span)| span))
+        .collect();
+    let before = extraction.occurrences.len();
+    extraction.occurrences.extend(
+        search
+            .find(text)
+            .into_iter()
+            .filter(|o| !taken.iter().any(|t| t.overlaps(&o.location()))),
+    );
+    if extraction.occurrences.len() > before {
+        extraction.occurrences.sort_by_key(|o| o.location());
+    }
     extraction
 }
 
@@ -210,6 +247,12 @@ fn yaml_family(kind: FileKind, text: &str) -> Extraction {
         }
     });
     if let Err(error) = result {
+        // YAML written through a template engine (`{{ }}`, `{% %}`, `${…}`) that does not
+        // parse is read line by line, like a chart template: never a parse error.
+        let templated = text.contains("{{") || text.contains("{%") || text.contains("${");
+        if templated && matches!(kind, FileKind::Kubernetes | FileKind::HelmValues) {
+            return helm::template(text);
+        }
         out.errors.push(error);
     }
     out
