@@ -192,9 +192,8 @@ fn canonical(path: &Path) -> PathBuf {
 }
 
 /// Per file (path relative to the top level), the working-tree lines a `--unified=0` diff
-/// adds or changes. A pure deletion marks the lines on both sides of the gap: removing a
-/// `# regmig: ignore` comment or a split map's `registry:` line changes what the line next to
-/// it means.
+/// adds or changes. A pure deletion marks the line that now follows the gap: removing a
+/// `# regmig: ignore` comment changes what the line below it means.
 pub fn parse_diff(diff: &[u8]) -> Vec<(String, FileChanges)> {
     let mut files: Vec<(String, FileChanges)> = Vec::new();
     let mut current: Option<usize> = None;
@@ -268,7 +267,7 @@ fn unquote(text: &str) -> Option<String> {
 }
 
 /// The changed working-tree lines of a hunk header `-a,b +c,d @@`: `c..c+d-1`, or for a
-/// pure deletion (`d == 0`) the lines `c` and `c+1` around the gap.
+/// pure deletion (`d == 0`, after line `c`) the line `c+1` below the gap.
 fn hunk_lines(header: &[u8]) -> Option<(usize, usize)> {
     let text = std::str::from_utf8(header).ok()?;
     let new = text.split(' ').find_map(|part| part.strip_prefix('+'))?;
@@ -277,7 +276,7 @@ fn hunk_lines(header: &[u8]) -> Option<(usize, usize)> {
         None => (new.parse::<usize>().ok()?, 1),
     };
     if count == 0 {
-        Some((start.max(1), start + 1))
+        Some((start + 1, start + 1))
     } else {
         Some((start, start + count - 1))
     }
@@ -322,7 +321,7 @@ new file mode 100644\n\
                     "k8s/app.yaml".to_owned(),
                     FileChanges {
                         all_new: false,
-                        lines: vec![(3, 3), (11, 12), (21, 22)]
+                        lines: vec![(3, 3), (11, 12), (22, 22)]
                     }
                 ),
                 (
@@ -348,9 +347,9 @@ new file mode 100644\n\
     }
 
     #[test]
-    fn a_deletion_at_the_top_marks_the_first_line() {
+    fn a_deletion_marks_the_line_below_it() {
         assert_eq!(hunk_lines(b"-1,2 +0,0 @@"), Some((1, 1)));
-        assert_eq!(hunk_lines(b"-5 +4,0 @@"), Some((4, 5)));
+        assert_eq!(hunk_lines(b"-5 +4,0 @@"), Some((5, 5)));
         assert_eq!(hunk_lines(b"-5 +7 @@ x"), Some((7, 7)));
     }
 }
