@@ -40,7 +40,6 @@ impl FileChanges {
 /// Every file changed since the revision, by absolute path.
 #[derive(Debug, Default)]
 pub struct Changes {
-    top_level: PathBuf,
     files: HashMap<PathBuf, FileChanges>,
 }
 
@@ -53,68 +52,28 @@ impl Changes {
                 "`{revision}` is not a git revision (a branch, tag or commit such as origin/main)"
             )));
         }
-        let anchor = absolutize(anchor);
-        let start = if anchor.is_dir() {
-            anchor.clone()
-        } else {
-            anchor.parent().map_or(anchor.clone(), Path::to_path_buf)
-        };
-        let top = git(&start, &["rev-parse", "--show-toplevel"]).map_err(|e| {
-            ChangesError(format!(
-                "--new-since needs a git repository, and {} is not in one ({e})",
-                start.display()
-            ))
-        })?;
-        let top_level = canonical(Path::new(String::from_utf8_lossy(&top).trim_end()));
-        let spec = format!("{revision}^{{commit}}");
-        let commit =
-            git(&top_level, &["rev-parse", "--verify", "--quiet", &spec]).map_err(|_| {
-                ChangesError(format!(
-                "`{revision}` is not a commit in {}; in CI, fetch it first (a shallow clone lacks \
-                 it: `git fetch origin main` or `fetch-depth: 0`) and pass e.g. origin/main",
-                top_level.display()
-            ))
-            })?;
-        let commit = String::from_utf8_lossy(&commit).trim().to_owned();
-        let diff = git(
-            &top_level,
-            &[
-                "-c",
-                "core.quotePath=false",
-                "diff",
-                "--no-color",
-                "--no-ext-diff",
-                "--no-textconv",
-                "--text",
-                "--unified=0",
-                "-M",
-                "--src-prefix=a/",
-                "--dst-prefix=b/",
-                &commit,
-                "--",
-            ],
-        )
-        .map_err(|e| ChangesError(format!("git diff against `{revision}` failed: {e}")))?;
+        let top_level = top_level(anchor)?;
+        let commit = resolve(revision, &top_level)?;
+        let diff = git(&top_level, &diff_args(&commit))
+            .map_err(|e| ChangesError(format!("git diff against `{revision}` failed: {e}")))?;
+        let mut files: HashMap<PathBuf, FileChanges> = parse_diff(&diff)
+            .into_iter()
+            .map(|(path, changes)| (top_level.join(path), changes))
+            .collect();
         let untracked = git(
             &top_level,
             &["ls-files", "--others", "--exclude-standard", "-z"],
         )
         .map_err(|e| ChangesError(format!("listing untracked files failed: {e}")))?;
-        let mut files: HashMap<PathBuf, FileChanges> = parse_diff(&diff)
-            .into_iter()
-            .map(|(path, changes)| (top_level.join(path), changes))
-            .collect();
         for path in untracked.split(|&b| b == 0).filter(|p| !p.is_empty()) {
             let path = top_level.join(String::from_utf8_lossy(path).as_ref());
-            files.insert(
-                path,
-                FileChanges {
-                    all_new: true,
-                    lines: Vec::new(),
-                },
-            );
+            let whole = FileChanges {
+                all_new: true,
+                lines: Vec::new(),
+            };
+            files.insert(path, whole);
         }
-        Ok(Changes { top_level, files })
+        Ok(Changes { files })
     }
 
     /// The changes to the file at `path` (as walked), if it changed at all.
@@ -129,10 +88,6 @@ impl Changes {
             _ => return None,
         };
         self.files.get(&real)
-    }
-
-    pub fn top_level(&self) -> &Path {
-        &self.top_level
     }
 
     /// For each finding of the file at `path` (as walked) holding `text`, whether it is new:
@@ -166,25 +121,90 @@ impl Changes {
     }
 }
 
-/// Runs git in `dir`; its stdout, or what it said on stderr.
-fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+/// The top level of the work tree holding `anchor` (a file or directory), as git names it.
+fn top_level(anchor: &Path) -> Result<PathBuf, ChangesError> {
+    let anchor = absolutize(anchor);
+    let start = match anchor.parent() {
+        Some(parent) if !anchor.is_dir() => parent.to_path_buf(),
+        _ => anchor,
+    };
+    let top = git(&start, &["rev-parse", "--show-toplevel"]).map_err(|e| match e {
+        GitFailure::NotStarted(e) => ChangesError(e),
+        GitFailure::Failed(e) => ChangesError(format!(
+            "--new-since needs a git repository, and {} is not in one ({e})",
+            start.display()
+        )),
+    })?;
+    Ok(canonical(Path::new(
+        String::from_utf8_lossy(&top).trim_end(),
+    )))
+}
+
+/// The commit `revision` names: the diff then cannot mistake it for a path.
+fn resolve(revision: &str, top_level: &Path) -> Result<String, ChangesError> {
+    let spec = format!("{revision}^{{commit}}");
+    let commit = git(top_level, &["rev-parse", "--verify", "--quiet", &spec]).map_err(|_| {
+        ChangesError(format!(
+            "`{revision}` is not a commit in {}; a shallow clone may lack it: fetch it first \
+             (`git fetch origin main`, or `fetch-depth: 0` in actions/checkout) and pass e.g. \
+             origin/main",
+            top_level.display()
+        ))
+    })?;
+    Ok(String::from_utf8_lossy(&commit).trim().to_owned())
+}
+
+/// `git diff` of the working tree against `commit`, pinned against user settings that would
+/// change its output (colour, external diff drivers, prefixes, quoting of non-ASCII names).
+fn diff_args(commit: &str) -> Vec<&str> {
+    vec![
+        "-c",
+        "core.quotePath=false",
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--text",
+        "--unified=0",
+        "-M",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        commit,
+        "--",
+    ]
+}
+
+enum GitFailure {
+    /// git is not installed or cannot be started.
+    NotStarted(String),
+    /// git ran and failed: the last line it wrote to stderr.
+    Failed(String),
+}
+
+impl fmt::Display for GitFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GitFailure::NotStarted(e) | GitFailure::Failed(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Runs git in `dir`; its stdout.
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, GitFailure> {
     let output = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(args)
         .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
+        .map_err(|e| {
+            GitFailure::NotStarted(format!("--new-since runs git, which failed to start: {e}"))
+        })?;
     if output.status.success() {
-        Ok(output.stdout)
-    } else {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        Err(stderr
-            .trim()
-            .lines()
-            .last()
-            .unwrap_or("git failed")
-            .to_owned())
+        return Ok(output.stdout);
     }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr.trim().lines().last().unwrap_or("git failed");
+    Err(GitFailure::Failed(last.to_owned()))
 }
 
 fn canonical(path: &Path) -> PathBuf {

@@ -318,3 +318,21 @@ fn outside_a_git_repository_it_says_so() {
         out.stderr
     );
 }
+
+#[test]
+fn without_git_installed_it_says_so() {
+    let dir = repository();
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_regmig"))
+        .args(["check", "--new-since", "base"])
+        .current_dir(dir.path())
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("runs git, which failed to start"),
+        "{stderr}"
+    );
+}
