@@ -2,12 +2,17 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// `0.1.0 (abc1234)`: the version and the commit it was built from, when the build knew it
+/// (see build.rs).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("REGMIG_COMMIT_SUFFIX"));
 
 #[derive(Parser, Debug)]
 #[command(
     name = "regmig",
-    version,
+    version = VERSION,
     about = "Find Docker Hub image references and rewrite them to your registry, byte-exactly",
     propagate_version = true
 )]
@@ -25,6 +30,10 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,
+        /// Report only findings on lines added or changed since this git revision (the
+        /// working tree diffed against it; untracked files are new), e.g. origin/main
+        #[arg(long, value_name = "REF")]
+        new_since: Option<String>,
     },
     /// Preview the rewrites as a unified diff, or apply them with --write
     Fix {
@@ -52,8 +61,9 @@ pub enum Command {
     },
     /// Write a commented regmig.toml in the current directory (never overwrites one)
     Init {
-        /// A target preset (see `regmig rules` docs): ghcr, quay, ecr-pull-through, …
-        #[arg(long)]
+        /// A target preset from rules/targets/; give its parameters with --set (a default
+        /// follows `=`)
+        #[arg(long, value_parser = presets())]
         preset: Option<String>,
         /// A preset parameter, such as --set owner=acme (repeatable)
         #[arg(long = "set", value_name = "KEY=VALUE", value_parser = key_value)]
@@ -66,6 +76,28 @@ pub enum Command {
     },
     /// Print the man page (roff)
     Man,
+}
+
+/// The built-in target presets, so `init --help` lists what `--preset` accepts and which
+/// parameters each one needs.
+fn presets() -> PossibleValuesParser {
+    let presets = &regmig::rules::builtin().presets;
+    PossibleValuesParser::new(presets.iter().map(|preset| {
+        let params: Vec<String> = preset
+            .params
+            .iter()
+            .map(|(name, param)| match &param.default {
+                Some(default) => format!("{name}={default}"),
+                None => name.clone(),
+            })
+            .collect();
+        let help = if params.is_empty() {
+            preset.summary.clone()
+        } else {
+            format!("{} (parameters: {})", preset.summary, params.join(", "))
+        };
+        PossibleValue::new(preset.name.as_str()).help(help)
+    }))
 }
 
 fn key_value(text: &str) -> Result<(String, String), String> {
@@ -91,6 +123,7 @@ pub enum CheckFormat {
     Json,
     Sarif,
     Github,
+    Gitlab,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 //! each file's result to a sink in path order. Reporting is left to [`report`], which only
 //! formats those results.
 
+pub mod changes;
 pub mod check;
 pub mod config;
 pub mod diff;
@@ -13,6 +14,7 @@ pub mod images;
 pub mod reference;
 pub mod report;
 pub mod rewrite;
+pub mod root;
 pub mod rules;
 pub mod source;
 pub mod walk;

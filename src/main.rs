@@ -3,12 +3,15 @@
 mod cli;
 
 use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
 use cli::{CheckFormat, Cli, Command, Common, ImagesFormat};
+use regmig::changes::Changes;
 use regmig::report::{self, Format};
+use regmig::root::RepoRoot;
 use regmig::{rules, Mode};
 
 /// Exit code for usage errors, invalid config and unreadable explicit paths.
@@ -36,18 +39,41 @@ fn execute(command: Command) -> io::Result<ExitCode> {
     let stderr = io::stderr();
     let mut err = stderr.lock();
     let code = match command {
-        Command::Check { common, format } => {
+        Command::Check {
+            common,
+            format,
+            new_since,
+        } => {
             let format = match format {
                 CheckFormat::Human => Format::Human,
                 CheckFormat::Concise => Format::Concise,
                 CheckFormat::Json => Format::Json,
                 CheckFormat::Sarif => Format::Sarif,
                 CheckFormat::Github => Format::Github,
+                CheckFormat::Gitlab => Format::Gitlab,
             };
-            let mut reporter = report::CheckReporter::new(format, use_color());
             let Some(config) = load_config(&common, &mut err)? else {
                 return Ok(ExitCode::from(USAGE));
             };
+            let anchor = common
+                .paths
+                .first()
+                .map_or(Path::new("."), PathBuf::as_path);
+            let root = RepoRoot::discover(anchor, config.file.as_deref());
+            let mut reporter = report::CheckReporter::new(format, use_color()).with_root(root);
+            if let Some(revision) = &new_since {
+                match Changes::since(revision, anchor) {
+                    Ok(changes) => {
+                        reporter = reporter.with_filter(Box::new(move |file| {
+                            changes.new_findings(&file.file.path, &file.file.text, &file.findings)
+                        }));
+                    }
+                    Err(e) => {
+                        writeln!(err, "regmig: --new-since {revision}: {e}")?;
+                        return Ok(ExitCode::from(USAGE));
+                    }
+                }
+            }
             let mut began = false;
             let scanned = regmig::run(&common.paths, &config, Mode::Check, &mut |file| {
                 if !began {
@@ -67,6 +93,13 @@ fn execute(command: Command) -> io::Result<ExitCode> {
             if format == Format::Human {
                 report::check_summary(&mut err, &reporter.counts, scanned)?;
                 report::config_note(&mut err, config.file.as_deref())?;
+            }
+            if let (Some(revision), hidden @ 1..) = (&new_since, reporter.hidden) {
+                writeln!(
+                    err,
+                    "regmig: {hidden} older finding{} on lines unchanged since {revision} not shown",
+                    if hidden == 1 { "" } else { "s" }
+                )?;
             }
             exit_code(reporter.counts.errors > 0)
         }

@@ -8,7 +8,8 @@ use crate::rules::Severity;
 use crate::source::LineIndex;
 use crate::FileResult;
 
-pub fn file(out: &mut dyn Write, file: &FileResult) -> io::Result<()> {
+/// `path` is the file's path relative to the repository root, which annotations resolve against.
+pub fn file(out: &mut dyn Write, file: &FileResult, path: &str) -> io::Result<()> {
     let index = LineIndex::new(&file.file.text);
     for finding in &file.findings {
         let (start, end) = positions(&index, finding.span);
@@ -19,7 +20,7 @@ pub fn file(out: &mut dyn Write, file: &FileResult) -> io::Result<()> {
         writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            property(&file.file.display),
+            property(path),
             start.line,
             start.column,
             end.line,

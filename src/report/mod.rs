@@ -4,6 +4,7 @@
 
 mod concise;
 mod github;
+mod gitlab;
 mod human;
 pub mod images;
 mod json;
@@ -11,7 +12,8 @@ mod sarif;
 
 use std::io::{self, Write};
 
-use crate::source::{LineIndex, Position};
+use crate::root::RepoRoot;
+use crate::source::{LineIndex, Position, SourceFile};
 use crate::{ChangeStatus, FileResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +23,7 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    Gitlab,
 }
 
 /// The start and end positions of a byte range in a file.
@@ -48,11 +51,20 @@ impl Counts {
     }
 }
 
+/// Chooses, for each finding of a file, whether it is shown (`check --new-since`).
+pub type FindingFilter = Box<dyn Fn(&FileResult) -> Vec<bool>>;
+
 /// Writes `check` results in one format as files arrive.
 pub struct CheckReporter {
     format: Format,
     human: Option<miette::GraphicalReportHandler>,
+    /// What `sarif`, `github` and `gitlab` paths are relative to; without it, the paths
+    /// other formats show.
+    root: Option<RepoRoot>,
+    filter: Option<FindingFilter>,
     pub counts: Counts,
+    /// Findings a filter left out.
+    pub hidden: usize,
 }
 
 impl CheckReporter {
@@ -60,8 +72,23 @@ impl CheckReporter {
         CheckReporter {
             format,
             human: (format == Format::Human).then(|| human::handler(color)),
+            root: None,
+            filter: None,
             counts: Counts::default(),
+            hidden: 0,
         }
+    }
+
+    /// Makes CI-facing paths relative to the repository root.
+    pub fn with_root(mut self, root: RepoRoot) -> CheckReporter {
+        self.root = Some(root);
+        self
+    }
+
+    /// Shows only the findings `filter` keeps; counts and exit codes follow what is shown.
+    pub fn with_filter(mut self, filter: FindingFilter) -> CheckReporter {
+        self.filter = Some(filter);
+        self
     }
 
     /// What comes before the first file (the opening of a JSON or SARIF document).
@@ -69,21 +96,42 @@ impl CheckReporter {
         match self.format {
             Format::Json => json::begin(out),
             Format::Sarif => sarif::begin(out),
+            Format::Gitlab => gitlab::begin(out),
             _ => Ok(()),
         }
     }
 
     pub fn file(&mut self, out: &mut dyn Write, file: &FileResult) -> io::Result<()> {
+        let keep = self.filter.as_ref().map(|filter| filter(file));
+        let shown = keep
+            .as_ref()
+            .map_or(file.findings.len(), |k| k.iter().filter(|&&x| x).count());
+        self.hidden += file.findings.len() - shown;
+        if shown == 0 {
+            return Ok(());
+        }
+        let subset;
+        let visible = match &keep {
+            Some(keep) if shown < file.findings.len() => {
+                subset = only(file, keep);
+                &subset
+            }
+            _ => file,
+        };
         let first = self.counts.findings == 0;
         match (self.format, &self.human) {
-            (Format::Human, Some(handler)) => human::file(out, file, handler)?,
-            (Format::Concise, _) => concise::file(out, file)?,
-            (Format::Github, _) => github::file(out, file)?,
-            (Format::Json, _) => json::file(out, file, first)?,
-            (Format::Sarif, _) => sarif::file(out, file, first)?,
+            (Format::Human, Some(handler)) => human::file(out, visible, handler)?,
+            (Format::Concise, _) => concise::file(out, visible)?,
+            (Format::Github, _) => github::file(out, visible, &self.root_path(file))?,
+            (Format::Json, _) => json::file(out, visible, first)?,
+            (Format::Sarif, _) => sarif::file(out, visible, &self.root_path(file), first)?,
+            // Fingerprints count every finding of the file, shown or not.
+            (Format::Gitlab, _) => {
+                gitlab::file(out, file, &self.root_path(file), keep.as_deref(), first)?
+            }
             (Format::Human, None) => {}
         }
-        self.counts.add(file, false);
+        self.counts.add(visible, false);
         Ok(())
     }
 
@@ -92,8 +140,36 @@ impl CheckReporter {
         match self.format {
             Format::Json => json::end(out, files_scanned, &self.counts),
             Format::Sarif => sarif::end(out),
+            Format::Gitlab => gitlab::end(out, self.counts.findings == 0),
             _ => Ok(()),
         }
+    }
+
+    fn root_path(&self, file: &FileResult) -> String {
+        match &self.root {
+            Some(root) => root.relative(&file.file),
+            None => file.file.display.clone(),
+        }
+    }
+}
+
+/// A copy of `file` with only the findings `keep` selects.
+fn only(file: &FileResult, keep: &[bool]) -> FileResult {
+    FileResult {
+        file: SourceFile {
+            path: file.file.path.clone(),
+            display: file.file.display.clone(),
+            text: file.file.text.clone(),
+        },
+        kind: file.kind,
+        findings: file
+            .findings
+            .iter()
+            .zip(keep)
+            .filter(|(_, &k)| k)
+            .map(|(f, _)| f.clone())
+            .collect(),
+        change: None,
     }
 }
 

@@ -32,7 +32,7 @@ fn frame() -> (String, String) {
                 "informationUri": INFORMATION_URI,
                 "rules": rules.iter().map(descriptor).collect::<Vec<_>>(),
             }},
-            "originalUriBaseIds": {"SRCROOT": {"description": {"text": "The directory regmig ran in."}}},
+            "originalUriBaseIds": {"SRCROOT": {"description": {"text": "The repository root (the git top level, else the directory of regmig.toml)."}}},
             "columnKind": "unicodeCodePoints",
             "results": RESULTS,
         }],
@@ -47,13 +47,14 @@ pub fn begin(out: &mut dyn Write) -> io::Result<()> {
     write!(out, "{}[", frame().0)
 }
 
-pub fn file(out: &mut dyn Write, file: &FileResult, first: bool) -> io::Result<()> {
+/// `path` is the file's path relative to the repository root (`SRCROOT`).
+pub fn file(out: &mut dyn Write, file: &FileResult, path: &str, first: bool) -> io::Result<()> {
     let rules = &builtin().rules;
     let index = LineIndex::new(&file.file.text);
     for (i, finding) in file.findings.iter().enumerate() {
         let separator = if first && i == 0 { "" } else { "," };
         writeln!(out, "{separator}")?;
-        serde_json::to_writer(&mut *out, &result(file, finding, &index, rules))?;
+        serde_json::to_writer(&mut *out, &result(path, finding, &index, rules))?;
     }
     Ok(())
 }
@@ -108,9 +109,9 @@ fn descriptor(rule: &Rule) -> Value {
     })
 }
 
-fn result(file: &FileResult, finding: &Finding, index: &LineIndex<'_>, rules: &[Rule]) -> Value {
+fn result(path: &str, finding: &Finding, index: &LineIndex<'_>, rules: &[Rule]) -> Value {
     let (start, end) = positions(index, finding.span);
-    let location = json!({"uri": file.file.display, "uriBaseId": "SRCROOT"});
+    let location = json!({"uri": path, "uriBaseId": "SRCROOT"});
     let mut result = json!({
         "ruleId": finding.rule,
         "ruleIndex": rules.iter().position(|r| r.id == finding.rule).unwrap_or(0),
