@@ -1,0 +1,315 @@
+//! Extract stage, YAML leniency: what libyaml (PyYAML, and Go's yaml.v3, which Helm and
+//! kubectl use) accepts but `saphyr-parser` rejects, read anyway. saphyr follows YAML 1.2 to
+//! the letter: the continuation lines of a flow collection or of a quoted scalar must be
+//! indented deeper than the block around them, and a tab may not separate `:` from its value.
+//! libyaml checks neither. When a strict read fails with one of those errors, the offending
+//! construct's continuation lines are shifted right with spaces (and the tab after `:` becomes
+//! a space), which changes no value, and the text is read again. An [`OffsetMap`] takes every
+//! position in the relaxed text back to the file's own bytes, so spans stay exact.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{closing_quote, Failure, Reading};
+use crate::extract::ParseError;
+
+/// Each repair fixes one construct; a file needing more than this is not worth the re-reads.
+const MAX_REPAIRS: usize = 256;
+
+/// What a real syntax error says besides saphyr's own words.
+const HINT: &str = "if this file is not meant to be YAML, add it to [ignore].paths in regmig.toml";
+
+/// Reads `text` again after `failure`, repairing one construct per round, until a read
+/// succeeds or a failure is not one libyaml would forgive. `read` is called on each relaxed
+/// text and must visit only the documents that earlier reads did not reach.
+pub(super) fn reread(
+    text: &str,
+    mut failure: Failure,
+    mut read: impl FnMut(&Reading<'_>) -> Result<(), Failure>,
+) -> Result<(), ParseError> {
+    let mut relaxed = Relaxed::new(text);
+    for _ in 0..MAX_REPAIRS {
+        if !relaxed.repair(&failure) {
+            break;
+        }
+        let reading = Reading {
+            parsed: &relaxed.text,
+            original: text,
+            map: Some(&relaxed.map),
+        };
+        match read(&reading) {
+            Ok(()) => return Ok(()),
+            Err(next) => failure = next,
+        }
+    }
+    Err(syntax_error(
+        relaxed.map.to_original(failure.at),
+        &failure.info,
+    ))
+}
+
+pub(super) fn syntax_error(offset: usize, info: &str) -> ParseError {
+    ParseError {
+        offset,
+        message: format!("YAML syntax error: {info} ({HINT})"),
+    }
+}
+
+/// Positions in a relaxed text (the original with spaces inserted and some tabs replaced
+/// by spaces) translated back to the original's bytes.
+#[derive(Debug, Default)]
+pub(super) struct OffsetMap {
+    /// Inserted runs in order: (position in the relaxed text, position in the original, length).
+    runs: Vec<(usize, usize, usize)>,
+}
+
+impl OffsetMap {
+    /// The original byte at relaxed position `at`; a position inside inserted spaces maps to
+    /// the byte they were inserted before.
+    pub(super) fn to_original(&self, at: usize) -> usize {
+        let index = self.runs.partition_point(|&(relaxed, _, _)| relaxed <= at);
+        let Some(&(relaxed, original, len)) = index.checked_sub(1).map(|i| &self.runs[i]) else {
+            return at;
+        };
+        if at < relaxed + len {
+            original
+        } else {
+            at - (relaxed + len - original)
+        }
+    }
+}
+
+/// The original text with the repairs made so far.
+struct Relaxed<'a> {
+    original: &'a str,
+    /// Spaces to insert before an original byte offset (always a line start).
+    inserts: BTreeMap<usize, usize>,
+    /// Original offsets of tabs read as spaces.
+    tabs: BTreeSet<usize>,
+    text: String,
+    map: OffsetMap,
+}
+
+impl<'a> Relaxed<'a> {
+    fn new(original: &'a str) -> Relaxed<'a> {
+        Relaxed {
+            original,
+            inserts: BTreeMap::new(),
+            tabs: BTreeSet::new(),
+            text: original.to_owned(),
+            map: OffsetMap::default(),
+        }
+    }
+
+    /// Records the repair for `failure` (positions in the current relaxed text) and rebuilds
+    /// the text; false when there is nothing libyaml would forgive.
+    fn repair(&mut self, failure: &Failure) -> bool {
+        let changed = if failure.info.starts_with("':' must be followed by") {
+            self.tab_after_colon(failure.at)
+        } else if failure.info.contains("indentation") {
+            self.shift_construct(failure)
+        } else {
+            false
+        };
+        if changed {
+            self.rebuild();
+        }
+        changed
+    }
+
+    /// `key:<TAB>value`: the blanks between the `:` and `at` become spaces.
+    fn tab_after_colon(&mut self, at: usize) -> bool {
+        let bytes = self.text.as_bytes();
+        let blanks = bytes[..at.min(bytes.len())]
+            .iter()
+            .rev()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        let colon = at - blanks;
+        if colon == 0 || bytes[colon - 1] != b':' {
+            return false;
+        }
+        let tabs: Vec<usize> = (colon..at).filter(|&i| bytes[i] == b'\t').collect();
+        for &tab in &tabs {
+            self.tabs.insert(self.map.to_original(tab));
+        }
+        !tabs.is_empty()
+    }
+
+    /// A flow collection or quoted scalar whose continuation lines are indented too little:
+    /// each of them is shifted right of the construct's first character.
+    fn shift_construct(&mut self, failure: &Failure) -> bool {
+        let bytes = self.text.as_bytes();
+        let Some(start) = failure
+            .open_flow
+            .or_else(|| construct_after(bytes, failure.last_end))
+        else {
+            return false;
+        };
+        let end = match bytes[start] {
+            b'[' | b'{' => flow_end(bytes, start),
+            quote => Some(closing_quote(bytes, start + 1, quote)).filter(|&e| e < bytes.len()),
+        };
+        let Some(end) = end.filter(|&end| (start..=end).contains(&failure.at)) else {
+            return false;
+        };
+        let line_start = bytes[..start]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let need = self.text[line_start..start].chars().count() + 1;
+        let mut shifts = Vec::new();
+        let mut at = start;
+        while let Some(newline) = memchr::memchr(b'\n', &bytes[at..=end]) {
+            let line = at + newline + 1;
+            if is_document_marker(&bytes[line..]) {
+                return false;
+            }
+            if let Some(spaces) = shift_for(&bytes[line..], need) {
+                shifts.push((line, spaces));
+            }
+            at = line;
+        }
+        for &(line, spaces) in &shifts {
+            *self.inserts.entry(self.map.to_original(line)).or_default() += spaces;
+        }
+        !shifts.is_empty()
+    }
+
+    fn rebuild(&mut self) {
+        let mut text =
+            String::with_capacity(self.original.len() + self.inserts.values().sum::<usize>());
+        let mut runs = Vec::with_capacity(self.inserts.len());
+        let mut copied = 0;
+        // At one offset, the inserted spaces go before the tab they precede.
+        let mut edits: Vec<(usize, bool, usize)> = self
+            .inserts
+            .iter()
+            .map(|(&at, &spaces)| (at, false, spaces))
+            .chain(self.tabs.iter().map(|&at| (at, true, 0)))
+            .collect();
+        edits.sort_unstable();
+        for (at, is_tab, spaces) in edits {
+            text.push_str(&self.original[copied..at]);
+            copied = at;
+            if is_tab {
+                text.push(' ');
+                copied = at + 1;
+            } else {
+                runs.push((text.len(), at, spaces));
+                text.extend(std::iter::repeat_n(' ', spaces));
+            }
+        }
+        text.push_str(&self.original[copied..]);
+        self.text = text;
+        self.map = OffsetMap { runs };
+    }
+}
+
+/// How many spaces to put at the start of `line` so its content starts at column `need` or
+/// beyond and no tab stands in its indentation; None when it needs none (blank lines too).
+fn shift_for(line: &[u8], need: usize) -> Option<usize> {
+    let blanks = line
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    let has_tab = line[..blanks].contains(&b'\t');
+    let blank_line = matches!(line.get(blanks), None | Some(b'\n' | b'\r'));
+    if has_tab {
+        Some(need)
+    } else if blank_line || blanks >= need {
+        None
+    } else {
+        Some(need - blanks)
+    }
+}
+
+/// `---` or `...` at the start of a line: libyaml ends the document there, even inside a
+/// flow collection or a quoted scalar, so nothing is forgiven across it.
+fn is_document_marker(line: &[u8]) -> bool {
+    (line.starts_with(b"---") || line.starts_with(b"..."))
+        && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// The flow collection or quoted scalar that starts the next node after `from`: past `:`,
+/// `-` and `?` indicators, blanks, comments, anchors and tags.
+fn construct_after(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while at < bytes.len() {
+        let blank_after =
+            |i: usize| matches!(bytes.get(i + 1), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+        match bytes[at] {
+            b' ' | b'\t' | b'\r' | b'\n' => at += 1,
+            b'#' => at += memchr::memchr(b'\n', &bytes[at..]).unwrap_or(bytes.len() - at),
+            b':' | b'-' | b'?' if blank_after(at) => at += 1,
+            b'&' | b'!' => {
+                at += bytes[at..]
+                    .iter()
+                    .take_while(|b| !b.is_ascii_whitespace())
+                    .count();
+            }
+            b'[' | b'{' | b'\'' | b'"' => return Some(at),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The offset of the bracket closing the flow collection opened at `open`, as libyaml's
+/// scanner tokenizes flow context: quotes start a scalar only where a node starts, `#` after
+/// a blank starts a comment, and brackets inside quoted scalars and comments do not count.
+fn flow_end(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_plain = false;
+    let mut at = open;
+    while at < bytes.len() {
+        let line_start = at == 0 || bytes[at - 1] == b'\n';
+        if line_start && is_document_marker(&bytes[at..]) {
+            return None;
+        }
+        let after_blank = at == 0 || matches!(bytes[at - 1], b' ' | b'\t' | b'\r' | b'\n');
+        match bytes[at] {
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            b'#' if after_blank => {
+                at += memchr::memchr(b'\n', &bytes[at..]).unwrap_or(bytes.len() - at);
+                continue;
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                in_plain = false;
+            }
+            b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(at);
+                }
+                in_plain = false;
+            }
+            b',' => in_plain = false,
+            b':' if !in_plain
+                || matches!(
+                    bytes.get(at + 1),
+                    None | Some(b' ' | b'\t' | b'\r' | b'\n' | b',' | b'[' | b']' | b'{' | b'}')
+                ) =>
+            {
+                in_plain = false;
+            }
+            quote @ (b'\'' | b'"') if !in_plain => {
+                at = closing_quote(bytes, at + 1, quote);
+            }
+            // Anchors, tags and aliases: a quote after them still starts a scalar.
+            b'&' | b'!' | b'*' if !in_plain => {
+                while bytes.get(at + 1).is_some_and(|b| {
+                    !b.is_ascii_whitespace() && !matches!(b, b',' | b'[' | b']' | b'{' | b'}')
+                }) {
+                    at += 1;
+                }
+            }
+            _ => in_plain = true,
+        }
+        at += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;
