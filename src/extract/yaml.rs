@@ -39,6 +39,10 @@ pub struct Node {
     pub value: Value,
     /// Where the node starts (its properties included).
     pub start: usize,
+    /// The collection holding the node.
+    pub parent: Option<NodeId>,
+    /// For a mapping's value, its key.
+    pub key: Option<NodeId>,
 }
 
 /// One YAML document.
@@ -92,6 +96,16 @@ impl Document {
             .iter()
             .find(|(k, _)| self.str(*k) == Some(key))
             .map(|&(_, v)| v)
+    }
+
+    /// The collection holding node `id`.
+    pub fn parent(&self, id: NodeId) -> Option<NodeId> {
+        self.nodes[id].parent
+    }
+
+    /// The scalar key under which node `id` is a mapping's value.
+    pub fn key_of(&self, id: NodeId) -> Option<&str> {
+        self.nodes[id].key.and_then(|key| self.str(key))
     }
 
     /// Every (key, value) pair of every mapping, in document order, found without recursion.
@@ -294,17 +308,26 @@ struct Open {
 impl Builder {
     fn add(&mut self, value: Value, start: usize) -> NodeId {
         let id = self.doc.nodes.len();
-        self.doc.nodes.push(Node { value, start });
+        let mut key_of_value = None;
         if let Some(parent) = self.open.last_mut() {
             match &mut self.doc.nodes[parent.id].value {
                 Value::Map(entries) => match parent.key.take() {
                     None => parent.key = Some(id),
-                    Some(key) => entries.push((key, id)),
+                    Some(key) => {
+                        entries.push((key, id));
+                        key_of_value = Some(key);
+                    }
                 },
                 Value::Seq(items) => items.push(id),
                 _ => {}
             }
         }
+        self.doc.nodes.push(Node {
+            value,
+            start,
+            parent: self.open.last().map(|open| open.id),
+            key: key_of_value,
+        });
         id
     }
 
