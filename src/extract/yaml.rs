@@ -166,37 +166,40 @@ impl<'a> CharIndex<'a> {
 /// which it returns (documents before it have been visited). A file that libyaml reads but
 /// saphyr rejects is read again leniently (see [`lenient`]); spans still point into `text`.
 pub fn parse_stream(text: &str, mut visit: impl FnMut(&Document)) -> Result<(), ParseError> {
-    let mut visited = 0;
     let strict = Reading {
         parsed: text,
+        from: 0,
         original: text,
         map: None,
     };
-    let failure = match read(&strict, &mut visited, &mut visit) {
+    let failure = match read(&strict, &mut visit) {
         Ok(()) => return Ok(()),
         Err(failure) => failure,
     };
-    lenient::reread(text, failure, |reading| {
-        read(reading, &mut visited, &mut visit)
-    })
+    lenient::reread(text, failure, |reading| read(reading, &mut visit))
 }
 
-/// The text handed to the parser, and how its positions map back to the file's bytes.
+/// The text handed to the parser (from byte `from` on), and how its positions map back to the
+/// file's bytes.
 struct Reading<'a> {
     parsed: &'a str,
+    /// Where the read starts: a document's start, as documents before it have been read.
+    from: usize,
     original: &'a str,
     /// None when `parsed` is `original`.
     map: Option<&'a lenient::OffsetMap>,
 }
 
 impl Reading<'_> {
+    /// The file's byte for byte `at` of the text read.
     fn to_original(&self, at: usize) -> usize {
+        let at = at + self.from;
         self.map.map_or(at, |map| map.to_original(at))
     }
 }
 
-/// Where and why a read stopped, with what a lenient retry needs; positions are in the parsed
-/// text.
+/// Where and why a read stopped, with what a lenient retry needs; positions are in the whole
+/// parsed text.
 struct Failure {
     at: usize,
     info: String,
@@ -204,25 +207,28 @@ struct Failure {
     open_flow: Option<usize>,
     /// The end of the last event read.
     last_end: usize,
+    /// Where the document holding the error starts.
+    document: usize,
 }
 
-/// One pass of the parser over `reading`; visits documents from number `*visited` on.
-fn read(
-    reading: &Reading<'_>,
-    visited: &mut usize,
-    visit: &mut impl FnMut(&Document),
-) -> Result<(), Failure> {
-    let text = reading.parsed;
+/// One pass of the parser over `reading`, visiting each document it completes.
+fn read(reading: &Reading<'_>, visit: &mut impl FnMut(&Document)) -> Result<(), Failure> {
+    let text = &reading.parsed[reading.from..];
     let index = CharIndex::new(text);
     let mut builder = Builder::default();
-    let mut documents = 0;
     let mut last_end = 0;
+    let mut document = 0;
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| Failure {
-            at: index.byte(e.marker().index()),
+            at: reading.from + index.byte(e.marker().index()),
             info: e.info().to_owned(),
-            open_flow: builder.open.iter().find_map(|open| open.flow),
-            last_end,
+            open_flow: builder
+                .open
+                .iter()
+                .find_map(|open| open.flow)
+                .map(|at| reading.from + at),
+            last_end: reading.from + last_end,
+            document: reading.from + document,
         })?;
         let start = index.byte(span.start.index());
         let end = index.byte(span.end.index()).max(start);
@@ -231,12 +237,15 @@ fn read(
         match event {
             Event::DocumentStart(_) => builder = Builder::default(),
             Event::DocumentEnd => {
-                if documents >= *visited {
-                    visit(&builder.doc);
-                    *visited += 1;
-                }
-                documents += 1;
+                visit(&builder.doc);
                 builder = Builder::default();
+                // An implicit end is the next `---`, which starts the next document; after an
+                // explicit `...`, directives may come before it.
+                document = if text[start..].starts_with("---") {
+                    start
+                } else {
+                    end
+                };
             }
             Event::Scalar(value, style, _, _) => {
                 let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
@@ -274,7 +283,7 @@ fn flow_bracket(text: &str, start: usize, end: usize) -> Option<usize> {
 
 /// A scalar found in the parsed text, with its span moved to the file's bytes.
 fn relocate(scalar: Scalar, reading: &Reading<'_>) -> Scalar {
-    if reading.map.is_none() {
+    if reading.map.is_none() && reading.from == 0 {
         return scalar;
     }
     let span = Span::new(

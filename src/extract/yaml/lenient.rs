@@ -7,32 +7,41 @@
 //! a space), which changes no value, and the text is read again. An [`OffsetMap`] takes every
 //! position in the relaxed text back to the file's own bytes, so spans stay exact.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::{closing_quote, Failure, Reading};
 use crate::extract::ParseError;
 
-/// Each repair fixes one construct; a file needing more than this is not worth the re-reads.
-const MAX_REPAIRS: usize = 256;
+/// Each repair fixes one construct and re-reads its document; a document needing more than
+/// this is not worth the re-reads.
+const MAX_REPAIRS_PER_DOCUMENT: usize = 256;
 
 /// What a real syntax error says besides saphyr's own words.
 const HINT: &str = "if this file is not meant to be YAML, add it to [ignore].paths in regmig.toml";
 
 /// Reads `text` again after `failure`, repairing one construct per round, until a read
 /// succeeds or a failure is not one libyaml would forgive. `read` is called on each relaxed
-/// text and must visit only the documents that earlier reads did not reach.
+/// text, from the start of the document that failed.
 pub(super) fn reread(
     text: &str,
     mut failure: Failure,
     mut read: impl FnMut(&Reading<'_>) -> Result<(), Failure>,
 ) -> Result<(), ParseError> {
     let mut relaxed = Relaxed::new(text);
-    for _ in 0..MAX_REPAIRS {
-        if !relaxed.repair(&failure) {
+    let mut repairs = 0;
+    let mut document = failure.document;
+    loop {
+        if failure.document != document {
+            (document, repairs) = (failure.document, 0);
+        }
+        repairs += 1;
+        if repairs > MAX_REPAIRS_PER_DOCUMENT || !relaxed.repair(&failure) {
             break;
         }
+        // Documents before the one that failed were read and visited: read on from it.
         let reading = Reading {
             parsed: &relaxed.text,
+            from: failure.document,
             original: text,
             map: Some(&relaxed.map),
         };
@@ -54,37 +63,51 @@ pub(super) fn syntax_error(offset: usize, info: &str) -> ParseError {
     }
 }
 
-/// Positions in a relaxed text (the original with spaces inserted and some tabs replaced
-/// by spaces) translated back to the original's bytes.
+/// Positions in a relaxed text (the original with some bytes replaced, mostly by inserted
+/// spaces) translated back to the original's bytes.
 #[derive(Debug, Default)]
 pub(super) struct OffsetMap {
-    /// Inserted runs in order: (position in the relaxed text, position in the original, length).
-    runs: Vec<(usize, usize, usize)>,
+    /// Replaced runs in order: where each starts in the relaxed text and in the original, and
+    /// its length in each.
+    runs: Vec<Run>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    relaxed: usize,
+    original: usize,
+    relaxed_len: usize,
+    original_len: usize,
 }
 
 impl OffsetMap {
-    /// The original byte at relaxed position `at`; a position inside inserted spaces maps to
-    /// the byte they were inserted before.
+    /// The original byte at relaxed position `at`; a position inside replacement text maps to
+    /// the start of what it replaced (for inserted spaces, the byte they stand before).
     pub(super) fn to_original(&self, at: usize) -> usize {
-        let index = self.runs.partition_point(|&(relaxed, _, _)| relaxed <= at);
-        let Some(&(relaxed, original, len)) = index.checked_sub(1).map(|i| &self.runs[i]) else {
+        let index = self.runs.partition_point(|run| run.relaxed <= at);
+        let Some(run) = index.checked_sub(1).map(|i| self.runs[i]) else {
             return at;
         };
-        if at < relaxed + len {
-            original
+        if at < run.relaxed + run.relaxed_len {
+            run.original
         } else {
-            at - (relaxed + len - original)
+            at - (run.relaxed + run.relaxed_len) + run.original + run.original_len
         }
     }
+}
+
+/// A repair: `remove` original bytes replaced by `insert`.
+#[derive(Debug, Default)]
+struct Edit {
+    remove: usize,
+    insert: String,
 }
 
 /// The original text with the repairs made so far.
 struct Relaxed<'a> {
     original: &'a str,
-    /// Spaces to insert before an original byte offset (always a line start).
-    inserts: BTreeMap<usize, usize>,
-    /// Original offsets of tabs read as spaces.
-    tabs: BTreeSet<usize>,
+    /// Repairs by original offset.
+    edits: BTreeMap<usize, Edit>,
     text: String,
     map: OffsetMap,
 }
@@ -93,19 +116,31 @@ impl<'a> Relaxed<'a> {
     fn new(original: &'a str) -> Relaxed<'a> {
         Relaxed {
             original,
-            inserts: BTreeMap::new(),
-            tabs: BTreeSet::new(),
+            edits: BTreeMap::new(),
             text: original.to_owned(),
             map: OffsetMap::default(),
         }
     }
 
+    /// Replaces `remove` bytes at relaxed position `at` with `insert`; text inserted twice at
+    /// one place accumulates (only blanks are ever inserted).
+    fn edit(&mut self, at: usize, remove: usize, insert: &str) {
+        let edit = self.edits.entry(self.map.to_original(at)).or_default();
+        edit.remove = edit.remove.max(remove);
+        edit.insert.push_str(insert);
+    }
+
     /// Records the repair for `failure` (positions in the current relaxed text) and rebuilds
     /// the text; false when there is nothing libyaml would forgive.
     fn repair(&mut self, failure: &Failure) -> bool {
-        let changed = if failure.info.starts_with("':' must be followed by") {
+        let info = failure.info.as_str();
+        let changed = if info.starts_with("':' must be followed by") {
             self.tab_after_colon(failure.at)
-        } else if failure.info.contains("indentation") {
+        } else if info.starts_with("comments must be separated from other tokens") {
+            self.space_before_comment(failure.at)
+        } else if info.starts_with("a byte order mark must not appear inside a document") {
+            self.bom_at_line_start(failure.at)
+        } else if info.contains("indentation") {
             self.shift_construct(failure)
         } else {
             false
@@ -114,6 +149,26 @@ impl<'a> Relaxed<'a> {
             self.rebuild();
         }
         changed
+    }
+
+    /// `"value"#comment`: libyaml starts the comment all the same.
+    fn space_before_comment(&mut self, at: usize) -> bool {
+        let quoted_before = at > 0 && matches!(self.text.as_bytes()[at - 1], b'"' | b'\'');
+        if self.text.as_bytes().get(at) != Some(&b'#') || !quoted_before {
+            return false;
+        }
+        self.edit(at, 0, " ");
+        true
+    }
+
+    /// libyaml skips a byte order mark at the start of any line (files joined with `cat`).
+    fn bom_at_line_start(&mut self, at: usize) -> bool {
+        let line_start = at == 0 || self.text.as_bytes()[at - 1] == b'\n';
+        if !line_start || !self.text[at..].starts_with('\u{feff}') {
+            return false;
+        }
+        self.edit(at, '\u{feff}'.len_utf8(), "");
+        true
     }
 
     /// `key:<TAB>value`: the blanks between the `:` and `at` become spaces.
@@ -130,7 +185,7 @@ impl<'a> Relaxed<'a> {
         }
         let tabs: Vec<usize> = (colon..at).filter(|&i| bytes[i] == b'\t').collect();
         for &tab in &tabs {
-            self.tabs.insert(self.map.to_original(tab));
+            self.edit(tab, 1, " ");
         }
         !tabs.is_empty()
     }
@@ -170,34 +225,25 @@ impl<'a> Relaxed<'a> {
             at = line;
         }
         for &(line, spaces) in &shifts {
-            *self.inserts.entry(self.map.to_original(line)).or_default() += spaces;
+            self.edit(line, 0, &" ".repeat(spaces));
         }
         !shifts.is_empty()
     }
 
     fn rebuild(&mut self) {
-        let mut text =
-            String::with_capacity(self.original.len() + self.inserts.values().sum::<usize>());
-        let mut runs = Vec::with_capacity(self.inserts.len());
+        let mut text = String::with_capacity(self.original.len() + 64 * self.edits.len());
+        let mut runs = Vec::with_capacity(self.edits.len());
         let mut copied = 0;
-        // At one offset, the inserted spaces go before the tab they precede.
-        let mut edits: Vec<(usize, bool, usize)> = self
-            .inserts
-            .iter()
-            .map(|(&at, &spaces)| (at, false, spaces))
-            .chain(self.tabs.iter().map(|&at| (at, true, 0)))
-            .collect();
-        edits.sort_unstable();
-        for (at, is_tab, spaces) in edits {
+        for (&at, edit) in &self.edits {
             text.push_str(&self.original[copied..at]);
-            copied = at;
-            if is_tab {
-                text.push(' ');
-                copied = at + 1;
-            } else {
-                runs.push((text.len(), at, spaces));
-                text.extend(std::iter::repeat_n(' ', spaces));
-            }
+            runs.push(Run {
+                relaxed: text.len(),
+                original: at,
+                relaxed_len: edit.insert.len(),
+                original_len: edit.remove,
+            });
+            text.push_str(&edit.insert);
+            copied = at + edit.remove;
         }
         text.push_str(&self.original[copied..]);
         self.text = text;

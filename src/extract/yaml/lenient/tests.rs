@@ -9,6 +9,7 @@ use super::*;
 // running it on each, and the scalar values libyaml reads by running PyYAML 6.0.3 with its
 // libyaml binding (`[e.value for e in yaml.parse(text, Loader=yaml.CSafeLoader) if
 // isinstance(e, yaml.ScalarEvent)]`). `pyyaml_still_agrees` re-runs PyYAML when it is there.
+
 /// Files saphyr rejects and libyaml reads, with the scalars PyYAML 6.0.3 (libyaml) reported.
 const LIBYAML_READS: &[(&str, &str, &[&str])] = &[
     ("bom_then_flow", "\u{feff}a:\n  b: [\n  c\n  ]\n", &["a", "b", "c"]),
@@ -64,6 +65,12 @@ const LIBYAML_READS: &[(&str, &str, &[&str])] = &[
     ("tab_in_quoted_cont", "a:\n  b: 'x\n\ty'\n", &["a", "b", "x y"]),
     ("tab_line_in_flow", "a:\n  b: [c,\n\t\n  d]\n", &["a", "b", "c", "d"]),
     ("tag_flow_low", "a:\n  b: !!seq [\n  c]\n", &["a", "b", "c"]),
+    ("bom_mid_doc", "a: 1\n---\n\u{feff}b: 2\n", &["a", "1", "b", "2"]),
+    ("comment_after_quote_nospace", "a: \"b\"#c\n", &["a", "b"]),
+    ("dq_cont_tab_indent", "a: \"x\n\ty\"\n", &["a", "x y"]),
+    ("dq_multiline_at_key", "a:\n  b: \"x\n  y\"\n", &["a", "b", "x y"]),
+    ("empty_flow_map_multiline", "a: {\n}\n", &["a"]),
+    ("empty_flow_seq_col0", "a:\n  b: [\n]\n", &["a", "b"]),
 ];
 
 /// Files libyaml rejects too (saphyr as well).
@@ -81,6 +88,11 @@ const LIBYAML_REJECTS: &[(&str, &str)] = &[
     ("sq_doc_marker", "a: 'x\n---\ny'\n"),
     ("tab_after_colon_dash", "a:\t- b\n"),
     ("tab_after_dash_dash", "-\t- a\n"),
+    ("at_plain", "a: @b\n"),
+    ("backtick_plain", "a: `b\n"),
+    ("colon_end_plain", "a: b:\n"),
+    ("flow_double_comma", "a: [b,, c]\n"),
+    ("long_key_2000", "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk: v\\n"),
 ];
 
 /// (value, bytes under the span, verbatim) of every scalar, in document order.
@@ -169,6 +181,19 @@ fn documents_before_a_repair_are_visited_once() {
 }
 
 #[test]
+fn each_document_of_a_long_stream_is_repaired_once() {
+    let doc = "kind: Pod\nspec:\n  containers:\n    - image: nginx:1.27\n      args: [\n      \"-v\"\n      ]\n";
+    let text = vec![doc; 300].join("---\n");
+    let found = scalars(&text).unwrap();
+    let images: Vec<_> = found.iter().filter(|(v, _, _)| v == "nginx:1.27").collect();
+    assert_eq!(images.len(), 300);
+    assert!(images.iter().all(|(v, bytes, ok)| v == bytes && *ok));
+    let broken = format!("{text}---\na: [\nb]\nc: 'unclosed\n");
+    let error = scalars(&broken).unwrap_err();
+    assert_eq!(&broken[error.offset..], "'unclosed\n", "{error:?}");
+}
+
+#[test]
 fn pyyaml_still_agrees() {
     let script = "import sys, json, yaml\n\
         cases = json.load(sys.stdin)\n\
@@ -202,19 +227,27 @@ fn pyyaml_still_agrees() {
 }
 
 #[test]
-fn offset_map_of_a_tab_and_a_shift() {
-    let mut relaxed = Relaxed::new("a:\tb\nc: [\nd]\n");
-    relaxed.tabs.insert(2);
-    relaxed.inserts.insert(10, 4);
+fn offset_map_of_a_tab_a_shift_and_a_byte_order_mark() {
+    let mut relaxed = Relaxed::new("a:\tb\nc: [\nd]\n\u{feff}e: 1\n");
+    relaxed.edit(2, 1, " ");
+    relaxed.edit(10, 0, "    ");
+    relaxed.edit(13, 3, "");
     relaxed.rebuild();
-    assert_eq!(relaxed.text, "a: b\nc: [\n    d]\n");
-    let map = &relaxed.map;
+    assert_eq!(relaxed.text, "a: b\nc: [\n    d]\ne: 1\n");
+    let back: Vec<usize> = (0..relaxed.text.len())
+        .map(|r| relaxed.map.to_original(r))
+        .collect();
     assert_eq!(
-        (0..relaxed.text.len())
-            .map(|r| map.to_original(r))
-            .collect::<Vec<_>>(),
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 10, 10, 11, 12]
+        back,
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 10, 10, 11, 12, 16, 17, 18, 19, 20]
     );
+}
+
+/// Whether relaxed position `at` holds replacement text rather than an original byte.
+fn replaced(map: &OffsetMap, at: usize) -> bool {
+    map.runs
+        .iter()
+        .any(|run| (run.relaxed..run.relaxed + run.relaxed_len).contains(&at))
 }
 
 /// One mapping entry, written strictly (continuation lines indented under the key) and the
@@ -315,9 +348,10 @@ proptest! {
 
     #[test]
     fn the_offset_map_lands_on_the_same_bytes(
-        lines in prop::collection::vec("[ \t]{0,3}[a-z:\\[\\]'\"é\t]{0,8}", 1..12),
+        lines in prop::collection::vec("\u{feff}?[ \t]{0,3}[a-z:\\[\\]'\"é\t]{0,8}", 1..12),
         shifts in prop::collection::vec((any::<prop::sample::Index>(), 1usize..6), 0..6),
         tabs in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+        drop_marks in any::<bool>(),
     ) {
         let original = lines.join("\n");
         let mut relaxed = Relaxed::new(&original);
@@ -325,37 +359,38 @@ proptest! {
             .chain(original.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
         for (line, spaces) in shifts {
-            *relaxed.inserts.entry(*line.get(&line_starts)).or_default() += spaces;
+            relaxed.edit(*line.get(&line_starts), 0, &" ".repeat(spaces));
         }
         let tab_positions: Vec<usize> = original.match_indices('\t').map(|(i, _)| i).collect();
         if !tab_positions.is_empty() {
             for tab in tabs {
-                relaxed.tabs.insert(*tab.get(&tab_positions));
+                relaxed.edit(*tab.get(&tab_positions), 1, " ");
+            }
+        }
+        if drop_marks {
+            for (at, _) in original.match_indices('\u{feff}') {
+                relaxed.edit(at, 3, "");
             }
         }
         relaxed.rebuild();
-        let inserted: usize = relaxed.inserts.values().sum();
-        prop_assert_eq!(relaxed.text.len(), original.len() + inserted);
+        let removed: usize = relaxed.edits.values().map(|e| e.remove).sum();
+        let inserted: usize = relaxed.edits.values().map(|e| e.insert.len()).sum();
+        prop_assert_eq!(relaxed.text.len(), original.len() + inserted - removed);
         let mut previous = 0;
         let mut landed = 0;
         for (at, byte) in relaxed.text.bytes().enumerate() {
             let back = relaxed.map.to_original(at);
             prop_assert!(back >= previous && back <= original.len());
             previous = back;
-            let was = original.as_bytes().get(back).copied();
-            if relaxed.map.to_original(at + 1) == back {
-                // Inside inserted spaces: they stand before the byte they map to.
+            if replaced(&relaxed.map, at) {
+                // Only blanks are ever inserted; they map to what they stand before or replace.
                 prop_assert_eq!(byte, b' ');
                 continue;
             }
             landed += 1;
-            if relaxed.tabs.contains(&back) {
-                prop_assert_eq!((byte, was), (b' ', Some(b'\t')));
-            } else {
-                prop_assert_eq!(Some(byte), was);
-            }
+            prop_assert_eq!(Some(byte), original.as_bytes().get(back).copied());
         }
-        prop_assert_eq!(landed, original.len());
+        prop_assert_eq!(landed, original.len() - removed);
         prop_assert_eq!(relaxed.map.to_original(relaxed.text.len()), original.len());
     }
 }
