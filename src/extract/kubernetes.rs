@@ -77,3 +77,40 @@ pub fn looks_like_image(image: &crate::reference::ImageRef) -> bool {
         || image.tag.is_some()
         || image.digest.is_some()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::extract::extract;
+    use crate::walk::FileKind;
+
+    fn images(text: &str) -> Vec<String> {
+        extract(FileKind::Kubernetes, text)
+            .occurrences
+            .iter()
+            .map(|o| text[o.location().start..o.location().end].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn storage_image_fields_are_not_container_images() {
+        let pod = "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{name: a, image: nginx}]\n  \
+                   volumes:\n    - {name: d, rbd: {pool: kube, image: foo}}\n    - {name: i, image: {reference: redis}}\n";
+        assert_eq!(images(pod), ["nginx", "redis"]);
+        let pv = "apiVersion: v1\nkind: PersistentVolume\nspec:\n  rbd:\n    image: data-01\n";
+        assert!(images(pv).is_empty());
+    }
+
+    #[test]
+    fn an_image_map_outside_volumes_is_not_an_image_volume() {
+        let cr = "apiVersion: acme.io/v1\nkind: App\nspec:\n  image: {reference: nginx, tag: x}\n";
+        assert!(images(cr).is_empty());
+    }
+
+    #[test]
+    fn container_lists_count_in_any_yaml() {
+        let partial =
+            "spec:\n  template:\n    spec:\n      containers:\n        - image: busybox\n\
+                       thumbnail:\n  image: png\n";
+        assert_eq!(images(partial), ["busybox"]);
+    }
+}

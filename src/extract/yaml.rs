@@ -164,24 +164,29 @@ impl<'a> CharIndex<'a> {
 
 /// Parses every document of `text`, handing each to `visit`. Stops at the first syntax error,
 /// which it returns (documents before it have been visited). A file that libyaml reads but
-/// saphyr rejects is read again leniently (see [`lenient`]); spans still point into `text`.
+/// saphyr rejects is read again leniently, one document at a time (see [`lenient`]); spans
+/// still point into `text`.
 pub fn parse_stream(text: &str, mut visit: impl FnMut(&Document)) -> Result<(), ParseError> {
-    let strict = Reading {
-        parsed: text,
-        from: 0,
-        original: text,
-        map: None,
-    };
-    let failure = match read(&strict, &mut visit) {
-        Ok(()) => return Ok(()),
-        Err(failure) => failure,
-    };
-    lenient::reread(text, failure, |reading| read(reading, &mut visit))
+    let mut from = 0;
+    loop {
+        let strict = Reading {
+            parsed: text,
+            from,
+            original: text,
+            map: None,
+        };
+        let failure = match read(&strict, &mut visit) {
+            Ok(()) => return Ok(()),
+            Err(failure) => failure,
+        };
+        from = lenient::reread_document(text, failure, |reading| read(reading, &mut visit))?;
+    }
 }
 
 /// The text handed to the parser (from byte `from` on), and how its positions map back to the
 /// file's bytes.
 struct Reading<'a> {
+    /// The file, or one document of it relaxed.
     parsed: &'a str,
     /// Where the read starts: a document's start, as documents before it have been read.
     from: usize,

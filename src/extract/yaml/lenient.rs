@@ -1,11 +1,13 @@
 //! Extract stage, YAML leniency: what libyaml (PyYAML, and Go's yaml.v3, which Helm and
 //! kubectl use) accepts but `saphyr-parser` rejects, read anyway. saphyr follows YAML 1.2 to
-//! the letter: the continuation lines of a flow collection or of a quoted scalar must be
-//! indented deeper than the block around them, and a tab may not separate `:` from its value.
-//! libyaml checks neither. When a strict read fails with one of those errors, the offending
-//! construct's continuation lines are shifted right with spaces (and the tab after `:` becomes
-//! a space), which changes no value, and the text is read again. An [`OffsetMap`] takes every
-//! position in the relaxed text back to the file's own bytes, so spans stay exact.
+//! the letter; libyaml does not check that the continuation lines of a flow collection or of a
+//! quoted scalar are indented deeper than the block around them, allows a tab between `:` and
+//! its value and a comment right after a closing quote, and skips a byte order mark at the
+//! start of any line. When a strict read fails with one of those errors, the text is relaxed
+//! without changing any value (the construct's continuation lines shifted right with spaces,
+//! the tab made a space, a space put before the `#`, the mark dropped) and its document read
+//! again. An [`OffsetMap`] takes every position in the relaxed text back to the file's own
+//! bytes, so spans stay exact.
 
 use std::collections::BTreeMap;
 
@@ -19,34 +21,37 @@ const MAX_REPAIRS_PER_DOCUMENT: usize = 256;
 /// What a real syntax error says besides saphyr's own words.
 const HINT: &str = "if this file is not meant to be YAML, add it to [ignore].paths in regmig.toml";
 
-/// Reads `text` again after `failure`, repairing one construct per round, until a read
-/// succeeds or a failure is not one libyaml would forgive. `read` is called on each relaxed
-/// text, from the start of the document that failed.
-pub(super) fn reread(
+/// Reads the document of `text` where `failure` happened again, repairing one construct per
+/// round, until a read of it succeeds (then returns where the next document starts) or a
+/// failure is not one libyaml would forgive. `read` is called on the document's relaxed text
+/// alone, so each round costs one document, however long the stream.
+pub(super) fn reread_document(
     text: &str,
-    mut failure: Failure,
+    failure: Failure,
     mut read: impl FnMut(&Reading<'_>) -> Result<(), Failure>,
-) -> Result<(), ParseError> {
-    let mut relaxed = Relaxed::new(text);
-    let mut repairs = 0;
-    let mut document = failure.document;
-    loop {
-        if failure.document != document {
-            (document, repairs) = (failure.document, 0);
-        }
-        repairs += 1;
-        if repairs > MAX_REPAIRS_PER_DOCUMENT || !relaxed.repair(&failure) {
+) -> Result<usize, ParseError> {
+    let start = failure.document;
+    let end = document_end(text, failure.at);
+    let mut relaxed = Relaxed::new(text, start, end);
+    let mut failure = Failure {
+        at: failure.at - start,
+        open_flow: failure.open_flow.map(|at| at - start),
+        last_end: failure.last_end.saturating_sub(start),
+        document: 0,
+        info: failure.info,
+    };
+    for _ in 0..MAX_REPAIRS_PER_DOCUMENT {
+        if !relaxed.repair(&failure) {
             break;
         }
-        // Documents before the one that failed were read and visited: read on from it.
         let reading = Reading {
             parsed: &relaxed.text,
-            from: failure.document,
+            from: 0,
             original: text,
             map: Some(&relaxed.map),
         };
         match read(&reading) {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(end),
             Err(next) => failure = next,
         }
     }
@@ -54,6 +59,29 @@ pub(super) fn reread(
         relaxed.map.to_original(failure.at),
         &failure.info,
     ))
+}
+
+/// Where the document holding byte `at` ends: at the next `---` line, or after the next `...`
+/// line (at the start of a line, both end a document wherever they stand, in libyaml as in
+/// saphyr), else at the end of the text.
+fn document_end(text: &str, at: usize) -> usize {
+    let mut line = match memchr::memchr(b'\n', &text.as_bytes()[at..]) {
+        Some(i) => at + i + 1,
+        None => return text.len(),
+    };
+    while line < text.len() {
+        let bytes = &text.as_bytes()[line..];
+        let next = memchr::memchr(b'\n', bytes).map_or(text.len(), |i| line + i + 1);
+        if is_document_marker(bytes) {
+            return if bytes.starts_with(b"---") {
+                line
+            } else {
+                next
+            };
+        }
+        line = next;
+    }
+    text.len()
 }
 
 pub(super) fn syntax_error(offset: usize, info: &str) -> ParseError {
@@ -67,6 +95,8 @@ pub(super) fn syntax_error(offset: usize, info: &str) -> ParseError {
 /// spaces) translated back to the original's bytes.
 #[derive(Debug, Default)]
 pub(super) struct OffsetMap {
+    /// Where the relaxed text starts in the original.
+    base: usize,
     /// Replaced runs in order: where each starts in the relaxed text and in the original, and
     /// its length in each.
     runs: Vec<Run>,
@@ -86,7 +116,7 @@ impl OffsetMap {
     pub(super) fn to_original(&self, at: usize) -> usize {
         let index = self.runs.partition_point(|run| run.relaxed <= at);
         let Some(run) = index.checked_sub(1).map(|i| self.runs[i]) else {
-            return at;
+            return self.base + at;
         };
         if at < run.relaxed + run.relaxed_len {
             run.original
@@ -103,9 +133,11 @@ struct Edit {
     insert: String,
 }
 
-/// The original text with the repairs made so far.
+/// One document of the original text (`start..end`) with the repairs made so far.
 struct Relaxed<'a> {
     original: &'a str,
+    start: usize,
+    end: usize,
     /// Repairs by original offset.
     edits: BTreeMap<usize, Edit>,
     text: String,
@@ -113,12 +145,17 @@ struct Relaxed<'a> {
 }
 
 impl<'a> Relaxed<'a> {
-    fn new(original: &'a str) -> Relaxed<'a> {
+    fn new(original: &'a str, start: usize, end: usize) -> Relaxed<'a> {
         Relaxed {
             original,
+            start,
+            end,
             edits: BTreeMap::new(),
-            text: original.to_owned(),
-            map: OffsetMap::default(),
+            text: original[start..end].to_owned(),
+            map: OffsetMap {
+                base: start,
+                runs: Vec::new(),
+            },
         }
     }
 
@@ -231,9 +268,9 @@ impl<'a> Relaxed<'a> {
     }
 
     fn rebuild(&mut self) {
-        let mut text = String::with_capacity(self.original.len() + 64 * self.edits.len());
+        let mut text = String::with_capacity(self.end - self.start + 64 * self.edits.len());
         let mut runs = Vec::with_capacity(self.edits.len());
-        let mut copied = 0;
+        let mut copied = self.start;
         for (&at, edit) in &self.edits {
             text.push_str(&self.original[copied..at]);
             runs.push(Run {
@@ -245,9 +282,12 @@ impl<'a> Relaxed<'a> {
             text.push_str(&edit.insert);
             copied = at + edit.remove;
         }
-        text.push_str(&self.original[copied..]);
+        text.push_str(&self.original[copied..self.end]);
         self.text = text;
-        self.map = OffsetMap { runs };
+        self.map = OffsetMap {
+            base: self.start,
+            runs,
+        };
     }
 }
 

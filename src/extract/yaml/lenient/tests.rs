@@ -194,6 +194,20 @@ fn each_document_of_a_long_stream_is_repaired_once() {
 }
 
 #[test]
+fn a_document_read_alone_maps_back_into_the_file() {
+    let text = "a: 1\n---\nb: [\nc]\n...\n---\nd: 2\n";
+    let start = text.find("---").unwrap();
+    assert_eq!(document_end(text, start + 5), text.find("...").unwrap() + 4);
+    let mut relaxed = Relaxed::new(text, start, text.len());
+    relaxed.edit(text.find("c]").unwrap() - start, 0, "  ");
+    relaxed.rebuild();
+    assert_eq!(relaxed.text, "---\nb: [\n  c]\n...\n---\nd: 2\n");
+    let c = relaxed.text.find('c').unwrap();
+    assert_eq!(relaxed.map.to_original(c), text.find('c').unwrap());
+    assert_eq!(relaxed.map.to_original(0), start);
+}
+
+#[test]
 fn pyyaml_still_agrees() {
     let script = "import sys, json, yaml\n\
         cases = json.load(sys.stdin)\n\
@@ -228,7 +242,8 @@ fn pyyaml_still_agrees() {
 
 #[test]
 fn offset_map_of_a_tab_a_shift_and_a_byte_order_mark() {
-    let mut relaxed = Relaxed::new("a:\tb\nc: [\nd]\n\u{feff}e: 1\n");
+    const ORIGINAL: &str = "a:\tb\nc: [\nd]\n\u{feff}e: 1\n";
+    let mut relaxed = Relaxed::new(ORIGINAL, 0, ORIGINAL.len());
     relaxed.edit(2, 1, " ");
     relaxed.edit(10, 0, "    ");
     relaxed.edit(13, 3, "");
@@ -354,7 +369,7 @@ proptest! {
         drop_marks in any::<bool>(),
     ) {
         let original = lines.join("\n");
-        let mut relaxed = Relaxed::new(&original);
+        let mut relaxed = Relaxed::new(&original, 0, original.len());
         let line_starts: Vec<usize> = std::iter::once(0)
             .chain(original.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
