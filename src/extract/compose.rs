@@ -1,6 +1,10 @@
 //! Extract stage, Compose: `services.*.image`, except for services with `build:` (there the
-//! image is the name of what is built). In `${VAR:-default}` and `${VAR-default}` the default
-//! is the reference; a bare `${VAR}` is not a finding.
+//! image is the name of what is built) and services that run an image another service of the
+//! same file builds (`api: {build: ., image: acme-api:dev}` and `worker: {image: acme-api:dev}`).
+//! In `${VAR:-default}` and `${VAR-default}` the default is the reference; a bare `${VAR}` is
+//! not a finding.
+
+use std::collections::HashSet;
 
 use super::vars::{self, Shape};
 use super::yaml::Document;
@@ -12,6 +16,13 @@ pub fn document(doc: &Document, out: &mut Vec<Occurrence>) {
     let Some(services) = doc.root().and_then(|r| doc.get(r, "services")) else {
         return;
     };
+    let built: HashSet<String> = doc
+        .entries(services)
+        .iter()
+        .filter(|&&(_, service)| doc.get(service, "build").is_some())
+        .filter_map(|&(_, service)| doc.str(doc.get(service, "image")?))
+        .flat_map(identities)
+        .collect();
     for &(_, service) in doc.entries(services) {
         if doc.get(service, "build").is_some() {
             continue;
@@ -24,12 +35,42 @@ pub fn document(doc: &Document, out: &mut Vec<Occurrence>) {
         else {
             continue;
         };
+        if doc
+            .str(value)
+            .is_some_and(|written| identities(written).any(|id| built.contains(&id)))
+        {
+            continue;
+        }
         let found = match doc.str(value) {
             Some(text) if text.contains('$') => interpolated(doc, key, value),
             _ => scalar_reference(doc, key, value),
         };
         out.extend(found);
     }
+}
+
+/// What makes two `image:` values the same image: the value as written, and the reference it
+/// names (variables at their defaults) in canonical form, an untagged one as `:latest`, which
+/// is the tag Compose gives a built image that names none.
+fn identities(written: &str) -> impl Iterator<Item = String> {
+    let written = written.trim();
+    let expanded = if written.contains('$') {
+        vars::expand(written, |_| None)
+    } else {
+        Some(written.to_owned())
+    };
+    let canonical = expanded
+        .and_then(|text| ImageRef::parse(&text).ok())
+        .map(|image| {
+            let untagged = image.tag.is_none() && image.digest.is_none();
+            let canonical = image.canonical();
+            if untagged {
+                canonical + ":latest"
+            } else {
+                canonical
+            }
+        });
+    std::iter::once(written.to_owned()).chain(canonical)
 }
 
 /// A value with `${…}`: the default, a literal name before a variable tag, or (when every
@@ -77,4 +118,24 @@ fn interpolated(doc: &Document, key: usize, value: usize) -> Option<Occurrence> 
         shared: false,
         role: Role::Pull,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(a: &str, b: &str) -> bool {
+        let a: HashSet<String> = identities(a).collect();
+        identities(b).any(|id| a.contains(&id))
+    }
+
+    #[test]
+    fn built_image_identities() {
+        assert!(same("acme-api:dev", "docker.io/library/acme-api:dev"));
+        assert!(same("acme/web", "acme/web:latest"));
+        assert!(same("${WEB_IMAGE:-acme/web:1}", "acme/web:1"));
+        assert!(same("${REGISTRY}/web:1", " ${REGISTRY}/web:1"));
+        assert!(!same("acme-api:dev", "acme-api:test"));
+        assert!(!same("acme/web", "ghcr.io/acme/web"));
+    }
 }

@@ -3,7 +3,8 @@
 //! keeps the byte offset of every character, so references can be edited in place.
 //!
 //! References: `FROM`, `COPY --from=`, `RUN --mount=…,from=…`, the same under `ONBUILD`, the
-//! `# syntax=` directive, and global `ARG` defaults that a `FROM` expands.
+//! `# syntax=` directive, and global `ARG` defaults that a `FROM` expands. Templates of
+//! Dockerfiles (`Dockerfile.j2`, `Dockerfile.in`) are read too: see [`template`].
 
 use std::collections::{HashMap, HashSet};
 
@@ -45,6 +46,8 @@ struct Scanner<'a> {
     vars_read_elsewhere: HashSet<String>,
     /// For each occurrence edited through an `ARG`, the variable's name.
     via_arg: Vec<(usize, String)>,
+    /// The file holds template placeholders, so stages may come from elsewhere.
+    templated: bool,
     out: Extraction,
 }
 
@@ -61,6 +64,7 @@ impl<'a> Scanner<'a> {
             pending: Vec::new(),
             vars_read_elsewhere: HashSet::new(),
             via_arg: Vec::new(),
+            templated: template::is_templated(text),
             out: Extraction::default(),
         }
     }
@@ -88,6 +92,10 @@ impl<'a> Scanner<'a> {
             let trimmed = line.trim_start();
             if trimmed.is_empty() || trimmed.starts_with('#') {
                 self.pos = next;
+                continue;
+            }
+            if self.templated && template::opens_block_comment(trimmed) {
+                self.skip_block_comment(next);
                 continue;
             }
             let statement = start + (line.len() - trimmed.len());
@@ -137,6 +145,19 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Moves past a `{# … #}` template comment whose first line ends before `next`: what it
+    /// holds is never rendered.
+    fn skip_block_comment(&mut self, mut next: usize) {
+        while next < self.text.len() {
+            let (start, end, after) = self.line_at(next);
+            next = after;
+            if self.text[start..end].contains("#}") {
+                break;
+            }
+        }
+        self.pos = next;
+    }
+
     /// Joins the instruction starting at `statement` with its continuation lines, skipping
     /// comment and empty lines inside the continuation, and moves past it.
     fn read_logical(&mut self, statement: usize) -> Logical {
@@ -172,7 +193,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn instruction(&mut self, logical: Logical, statement: usize) {
-        let words = words(&logical.text, self.escape);
+        let words = words(&logical.text, self.escape, self.templated);
         let Some(first) = words.first() else {
             return;
         };
@@ -245,10 +266,13 @@ impl<'a> Scanner<'a> {
         if !self.names_stage(&logical.text[image.clone()]) {
             self.reference(logical, image.clone(), statement);
         }
-        if let (Some(as_kw), Some(name)) = (rest.next(), rest.next()) {
-            if logical.text[as_kw.clone()].eq_ignore_ascii_case("as") {
+        // `AS name` ends the instruction, also after an image written as several template
+        // words (`{% if arm %} arm64v8/ubuntu {% else %} ubuntu {% endif %}`).
+        let rest: Vec<_> = rest.collect();
+        if let [.., as_kw, name] = rest.as_slice() {
+            if logical.text[(*as_kw).clone()].eq_ignore_ascii_case("as") {
                 self.stages
-                    .insert(logical.text[name.clone()].to_ascii_lowercase());
+                    .insert(logical.text[(*name).clone()].to_ascii_lowercase());
             }
         }
     }
@@ -355,7 +379,13 @@ impl<'a> Scanner<'a> {
         let range =
             range.start + usize::from(quoted)..range.start + usize::from(quoted) + inner.len();
         let raw = &logical.text[range.clone()];
-        let found = if raw.contains('$') {
+        let placeholder = self
+            .templated
+            .then(|| template::first_placeholder(raw))
+            .flatten();
+        let found = if let Some(at) = placeholder {
+            template::tag_only_reference(logical, range, at, statement)
+        } else if raw.contains('$') {
             self.with_variables(logical, range, statement)
         } else {
             ImageRef::parse(raw).ok().map(|image| {
@@ -491,7 +521,9 @@ impl<'a> Scanner<'a> {
         for pending in std::mem::take(&mut self.pending) {
             let raw = &pending.logical.text[pending.range.clone()];
             let is_index = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
-            if !is_index && !self.names_stage(raw) {
+            // In a template, a bare name may be a stage that an included file declares.
+            let may_be_stage = self.templated && template::is_bare_name(raw);
+            if !is_index && !may_be_stage && !self.names_stage(raw) {
                 self.reference(&pending.logical, pending.range.clone(), pending.statement);
             }
         }
@@ -505,5 +537,6 @@ impl<'a> Scanner<'a> {
 }
 
 mod lex;
+mod template;
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,8 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 use super::ParseError;
 use crate::source::Span;
 
+mod lenient;
+
 pub type NodeId = usize;
 
 #[derive(Debug)]
@@ -37,6 +39,10 @@ pub struct Node {
     pub value: Value,
     /// Where the node starts (its properties included).
     pub start: usize,
+    /// The collection holding the node.
+    pub parent: Option<NodeId>,
+    /// For a mapping's value, its key.
+    pub key: Option<NodeId>,
 }
 
 /// One YAML document.
@@ -90,6 +96,16 @@ impl Document {
             .iter()
             .find(|(k, _)| self.str(*k) == Some(key))
             .map(|&(_, v)| v)
+    }
+
+    /// The collection holding node `id`.
+    pub fn parent(&self, id: NodeId) -> Option<NodeId> {
+        self.nodes[id].parent
+    }
+
+    /// The scalar key under which node `id` is a mapping's value.
+    pub fn key_of(&self, id: NodeId) -> Option<&str> {
+        self.nodes[id].key.and_then(|key| self.str(key))
     }
 
     /// Every (key, value) pair of every mapping, in document order, found without recursion.
@@ -147,37 +163,112 @@ impl<'a> CharIndex<'a> {
 }
 
 /// Parses every document of `text`, handing each to `visit`. Stops at the first syntax error,
-/// which it returns (documents before it have been visited).
+/// which it returns (documents before it have been visited). A file that libyaml reads but
+/// saphyr rejects is read again leniently, one document at a time (see [`lenient`]); spans
+/// still point into `text`.
 pub fn parse_stream(text: &str, mut visit: impl FnMut(&Document)) -> Result<(), ParseError> {
+    let mut from = 0;
+    loop {
+        let strict = Reading {
+            parsed: text,
+            from,
+            original: text,
+            map: None,
+        };
+        let failure = match read(&strict, &mut visit) {
+            Ok(()) => return Ok(()),
+            Err(failure) => failure,
+        };
+        from = lenient::reread_document(text, failure, |reading| read(reading, &mut visit))?;
+    }
+}
+
+/// The text handed to the parser (from byte `from` on), and how its positions map back to the
+/// file's bytes.
+struct Reading<'a> {
+    /// The file, or one document of it relaxed.
+    parsed: &'a str,
+    /// Where the read starts: a document's start, as documents before it have been read.
+    from: usize,
+    original: &'a str,
+    /// None when `parsed` is `original`.
+    map: Option<&'a lenient::OffsetMap>,
+}
+
+impl Reading<'_> {
+    /// The file's byte for byte `at` of the text read.
+    fn to_original(&self, at: usize) -> usize {
+        let at = at + self.from;
+        self.map.map_or(at, |map| map.to_original(at))
+    }
+}
+
+/// Where and why a read stopped, with what a lenient retry needs; positions are in the whole
+/// parsed text.
+struct Failure {
+    at: usize,
+    info: String,
+    /// The `[` or `{` of the outermost flow collection still open.
+    open_flow: Option<usize>,
+    /// The end of the last event read.
+    last_end: usize,
+    /// Where the document holding the error starts.
+    document: usize,
+}
+
+/// One pass of the parser over `reading`, visiting each document it completes.
+fn read(reading: &Reading<'_>, visit: &mut impl FnMut(&Document)) -> Result<(), Failure> {
+    let text = &reading.parsed[reading.from..];
     let index = CharIndex::new(text);
     let mut builder = Builder::default();
+    let mut last_end = 0;
+    let mut document = 0;
     for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| ParseError {
-            offset: index.byte(e.marker().index()),
-            message: format!("YAML syntax error: {}", e.info()),
+        let (event, span) = event.map_err(|e| Failure {
+            at: reading.from + index.byte(e.marker().index()),
+            info: e.info().to_owned(),
+            open_flow: builder
+                .open
+                .iter()
+                .find_map(|open| open.flow)
+                .map(|at| reading.from + at),
+            last_end: reading.from + last_end,
+            document: reading.from + document,
         })?;
         let start = index.byte(span.start.index());
         let end = index.byte(span.end.index()).max(start);
+        last_end = end;
+        let node_start = reading.to_original(start);
         match event {
             Event::DocumentStart(_) => builder = Builder::default(),
             Event::DocumentEnd => {
                 visit(&builder.doc);
                 builder = Builder::default();
+                // An implicit end is the next `---`, which starts the next document; after an
+                // explicit `...`, directives may come before it.
+                document = if text[start..].starts_with("---") {
+                    start
+                } else {
+                    end
+                };
             }
             Event::Scalar(value, style, _, _) => {
+                let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
                 let scalar = tighten(text, start, end, value.into_owned(), style);
-                builder.add(Value::Scalar(scalar), start);
+                // A quoted scalar's event span may run on past its closing quote.
+                last_end = scalar.span.end + usize::from(quoted);
+                builder.add(Value::Scalar(relocate(scalar, reading)), node_start);
             }
             Event::Alias(_) => {
-                builder.add(Value::Alias, start);
+                builder.add(Value::Alias, node_start);
             }
             Event::MappingStart(..) => {
-                let id = builder.add(Value::Map(Vec::new()), start);
-                builder.open.push(Open { id, key: None });
+                let flow = flow_bracket(text, start, end);
+                builder.open_collection(Value::Map(Vec::new()), node_start, flow);
             }
             Event::SequenceStart(..) => {
-                let id = builder.add(Value::Seq(Vec::new()), start);
-                builder.open.push(Open { id, key: None });
+                let flow = flow_bracket(text, start, end);
+                builder.open_collection(Value::Seq(Vec::new()), node_start, flow);
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 builder.open.pop();
@@ -186,6 +277,32 @@ pub fn parse_stream(text: &str, mut visit: impl FnMut(&Document)) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// The `[` or `{` of a collection whose start event spans `start..end`; None for a block
+/// collection, whose event span is empty.
+fn flow_bracket(text: &str, start: usize, end: usize) -> Option<usize> {
+    let at = skip_properties(text.as_bytes(), start, end);
+    (at < end && matches!(text.as_bytes()[at], b'[' | b'{')).then_some(at)
+}
+
+/// A scalar found in the parsed text, with its span moved to the file's bytes.
+fn relocate(scalar: Scalar, reading: &Reading<'_>) -> Scalar {
+    if reading.map.is_none() && reading.from == 0 {
+        return scalar;
+    }
+    let span = Span::new(
+        reading.to_original(scalar.span.start),
+        reading.to_original(scalar.span.end),
+    );
+    // A scalar over shifted lines spans several lines, and such a scalar is never verbatim.
+    let verbatim =
+        !scalar.block && reading.original.get(span.start..span.end) == Some(scalar.value.as_str());
+    Scalar {
+        span,
+        verbatim,
+        ..scalar
+    }
 }
 
 #[derive(Default)]
@@ -198,30 +315,48 @@ struct Builder {
 struct Open {
     id: NodeId,
     key: Option<NodeId>,
+    /// For a flow collection, where its bracket is in the parsed text.
+    flow: Option<usize>,
 }
 
 impl Builder {
     fn add(&mut self, value: Value, start: usize) -> NodeId {
         let id = self.doc.nodes.len();
-        self.doc.nodes.push(Node { value, start });
+        let mut key_of_value = None;
         if let Some(parent) = self.open.last_mut() {
             match &mut self.doc.nodes[parent.id].value {
                 Value::Map(entries) => match parent.key.take() {
                     None => parent.key = Some(id),
-                    Some(key) => entries.push((key, id)),
+                    Some(key) => {
+                        entries.push((key, id));
+                        key_of_value = Some(key);
+                    }
                 },
                 Value::Seq(items) => items.push(id),
                 _ => {}
             }
         }
+        self.doc.nodes.push(Node {
+            value,
+            start,
+            parent: self.open.last().map(|open| open.id),
+            key: key_of_value,
+        });
         id
+    }
+
+    fn open_collection(&mut self, value: Value, start: usize, flow: Option<usize>) {
+        let id = self.add(value, start);
+        self.open.push(Open {
+            id,
+            key: None,
+            flow,
+        });
     }
 }
 
-/// The exact content span of a scalar whose event span is `start..end`: skips `&anchor` and
-/// `!tag` properties and, for quoted scalars, ends at the closing quote.
-fn tighten(text: &str, start: usize, end: usize, value: String, style: ScalarStyle) -> Scalar {
-    let bytes = text.as_bytes();
+/// Past any `&anchor` and `!tag` properties at `start`, without going beyond `end`.
+fn skip_properties(bytes: &[u8], start: usize, end: usize) -> usize {
     let mut at = start;
     while at < end && matches!(bytes[at], b'&' | b'!') {
         while at < end && !bytes[at].is_ascii_whitespace() {
@@ -231,6 +366,14 @@ fn tighten(text: &str, start: usize, end: usize, value: String, style: ScalarSty
             at += 1;
         }
     }
+    at
+}
+
+/// The exact content span of a scalar whose event span is `start..end`: skips `&anchor` and
+/// `!tag` properties and, for quoted scalars, ends at the closing quote.
+fn tighten(text: &str, start: usize, end: usize, value: String, style: ScalarStyle) -> Scalar {
+    let bytes = text.as_bytes();
+    let at = skip_properties(bytes, start, end);
     let (span, block) = match style {
         ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
             let quote = bytes.get(at).copied().unwrap_or(b'"');

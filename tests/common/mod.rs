@@ -168,6 +168,7 @@ fn holds_image(key: &str) -> bool {
             key,
             "name"
                 | "newName"
+                | "reference"
                 | "registry"
                 | "repository"
                 | "tag"

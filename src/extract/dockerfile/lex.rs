@@ -1,6 +1,7 @@
 //! Extract stage, Dockerfiles: the lexical layer — logical lines with their file offsets,
 //! parser directives, words, quotes and heredoc markers, as BuildKit reads them.
 
+use super::template;
 use crate::source::Span;
 
 /// An instruction's text after joining continuation lines, with each byte's offset in the file.
@@ -45,12 +46,13 @@ pub(super) fn directive(line: &str) -> Option<(&str, &str)> {
     (!value.is_empty()).then_some((key, value))
 }
 
-/// Splits an instruction into words at unquoted blanks.
-pub(super) fn words(text: &str, escape: char) -> Vec<std::ops::Range<usize>> {
+/// Splits an instruction into words at unquoted blanks. In a templated file a Jinja tag
+/// (`{{ base_image }}`) stays inside one word, as it renders to one.
+pub(super) fn words(text: &str, escape: char, templated: bool) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = None;
     let mut quote = None;
-    let mut chars = text.char_indices();
+    let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         match quote {
             Some(q) if c == q => quote = None,
@@ -67,6 +69,11 @@ pub(super) fn words(text: &str, escape: char) -> Vec<std::ops::Range<usize>> {
             None if c == '"' || c == '\'' => quote = Some(c),
             None if c == escape => {
                 chars.next();
+            }
+            None if templated && c == '{' => {
+                if let Some(len) = template::jinja_len(&text[i..]) {
+                    while chars.next_if(|&(j, _)| j < i + len).is_some() {}
+                }
             }
             None => {}
         }

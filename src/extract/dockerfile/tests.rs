@@ -201,3 +201,64 @@ fn tag_and_digest_both_kept() {
     let text = format!("FROM nginx:1.25@{sha}\n");
     assert_eq!(spans(&text), [format!("nginx:1.25@{sha}")]);
 }
+
+#[test]
+fn templated_from_declares_a_stage_and_is_no_finding() {
+    let text = "FROM {{ base_image }} AS builder\nFROM @BASE@ AS build\nFROM alpine:3.20\n\
+                COPY --from=builder /out /out\nCOPY --from=build /a /a\n";
+    assert_eq!(spans(text), ["alpine:3.20"]);
+}
+
+#[test]
+fn a_bare_from_name_in_a_template_may_be_an_included_stage() {
+    let text = "{% include 'tools.j2' %}\nFROM golang:1.22 AS build\n\
+                COPY --from=tools /bin/x /bin/x\nRUN --mount=from=cache,target=/c true\n\
+                COPY --from=busybox:1.36 /bin/sh /sh\nCOPY --from=docker.io/library/alpine /a /a\n";
+    assert_eq!(
+        spans(text),
+        ["golang:1.22", "busybox:1.36", "docker.io/library/alpine"]
+    );
+    // The same lines without a placeholder: `tools` and `cache` are Docker Hub images.
+    let plain = text.replace("{% include 'tools.j2' %}\n", "");
+    assert_eq!(
+        spans(&plain),
+        [
+            "golang:1.22",
+            "tools",
+            "cache",
+            "busybox:1.36",
+            "docker.io/library/alpine"
+        ]
+    );
+}
+
+#[test]
+fn a_jinja_tag_is_one_word() {
+    let text = "FROM --platform={{ platform }} {{ runtime_image }} AS runtime\n\
+                FROM {% if arm %} arm64v8/ubuntu {% else %} ubuntu {% endif %} AS base\n\
+                FROM base\nFROM runtime\n";
+    assert!(refs(text).is_empty(), "{:?}", refs(text));
+}
+
+#[test]
+fn a_templated_tag_keeps_the_literal_name_editable() {
+    let text = "FROM python:{{ python_version }}-slim AS py\nFROM golang:@GO_VERSION@\n\
+                FROM {{ registry }}/app:1\nFROM acme/{{ name }}:1\n";
+    let extraction = extract_kind(FileKind::Dockerfile, text);
+    let found: Vec<_> = extraction
+        .occurrences
+        .iter()
+        .map(|o| (&text[o.location().start..o.location().end], o.parts[0].0))
+        .collect();
+    assert_eq!(found, [("python", Part::Name), ("golang", Part::Name)]);
+}
+
+#[test]
+fn jinja_statements_and_comments_are_not_instructions() {
+    let text = "{#\nFROM nginx:1.25\n#}\n{% if with_tools %}\n{%- set pkgs = ['git', 'curl'] %}\n\
+                FROM debian:12 AS tools\nRUN <<EOF\n{% for p in pkgs %}\napt-get install {{ p }}\n{% endfor %}\nEOF\n\
+                {% endif %}\n{{ extra_instructions }}\nFROM tools\n";
+    let extraction = extract_kind(FileKind::Dockerfile, text);
+    assert!(extraction.errors.is_empty(), "{:?}", extraction.errors);
+    assert_eq!(spans(text), ["debian:12"]);
+}
