@@ -86,6 +86,10 @@ impl Ctx<'_> {
                 None
             }
             "cat" | "tee" => Consumer::of_file_writer(command, &name, args),
+            ":" => {
+                self.default_assignments(args, statement);
+                None
+            }
             _ => None,
         };
         if let Some(consumer) = consumer {
@@ -216,6 +220,30 @@ impl Ctx<'_> {
                 let occurrence =
                     refs::to_occurrence(&value, &found, statement, Role::Pull, self.source);
                 self.out.occurrences.push(occurrence);
+            }
+        }
+    }
+
+    /// `: "${IMAGE:=nginx:1.27}"` assigns the default when the variable is unset.
+    fn default_assignments(&mut self, args: &[Word], statement: usize) {
+        for word in args {
+            let [expansion] = &word.expansions[..] else {
+                continue;
+            };
+            let ExpansionKind::Parameter {
+                name,
+                default: Some(_),
+            } = &expansion.kind
+            else {
+                continue;
+            };
+            if expansion.range == (0..word.text.len()) {
+                self.out.assignments.push(Assignment {
+                    name: word.text[name.clone()].to_owned(),
+                    statement,
+                    block: 0,
+                    value: Value::of_word(word, statement, self.source),
+                });
             }
         }
     }
