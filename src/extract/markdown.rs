@@ -59,16 +59,22 @@ fn shifted(mut occurrence: Occurrence, by: usize) -> Occurrence {
     occurrence
 }
 
-/// Every fenced code block, with its language (the info string's first word, lowercase).
+/// Every fenced code block, with its language (the info string's first word, lowercase). A
+/// fence may be indented by up to three spaces, or more inside a list item (the item's
+/// content indentation plus three); deeper, it is indented code.
 fn fenced_blocks(text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut open: Option<(u8, usize, String, usize)> = None;
+    let mut list_indent = 0;
     let mut start = 0;
     for line in text.split_inclusive('\n') {
         let line_start = start;
         start += line.len();
         let content = line.trim_end_matches(['\n', '\r']);
-        let Some((fence, len, info)) = fence(content) else {
+        if open.is_none() {
+            list_indent = list_context(content, list_indent);
+        }
+        let Some((indent, fence, len, info)) = fence(content) else {
             continue;
         };
         match &open {
@@ -81,7 +87,8 @@ fn fenced_blocks(text: &str) -> Vec<Block> {
             }
             Some(_) => {}
             None => {
-                if fence == b'`' && info.contains('`') {
+                let indented_code = indent > list_indent + 3;
+                if indented_code || (fence == b'`' && info.contains('`')) {
                     continue;
                 }
                 open = Some((fence, len, language(info), start));
@@ -97,15 +104,38 @@ fn fenced_blocks(text: &str) -> Vec<Block> {
     blocks
 }
 
-/// A fence line: its character, its length and the info string after it.
-fn fence(line: &str) -> Option<(u8, usize, &str)> {
-    let rest = line.trim_start_matches([' ', '\t']);
+/// The content indentation of the list item `line` starts (`- `, `* `, `+ `, `1. `, `1) `),
+/// the previous one while inside it, or 0 once a line at the margin leaves the list.
+fn list_context(line: &str, previous: usize) -> usize {
+    let rest = line.trim_start_matches(' ');
+    let indent = line.len() - rest.len();
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let marker = if rest.starts_with(['-', '*', '+']) {
+        1
+    } else if digits > 0 && rest[digits..].starts_with(['.', ')']) {
+        digits + 1
+    } else {
+        0
+    };
+    if marker > 0 && rest[marker..].starts_with(' ') {
+        return indent + marker + 1;
+    }
+    if indent == 0 && !rest.is_empty() {
+        return 0;
+    }
+    previous
+}
+
+/// A fence line: its indentation, its character, its length and the info string after it.
+fn fence(line: &str) -> Option<(usize, u8, usize, &str)> {
+    let rest = line.trim_start_matches(' ');
+    let indent = line.len() - rest.len();
     let c = *rest.as_bytes().first()?;
     if c != b'`' && c != b'~' {
         return None;
     }
     let len = rest.bytes().take_while(|&b| b == c).count();
-    (len >= 3).then(|| (c, len, &rest[len..]))
+    (len >= 3).then(|| (indent, c, len, &rest[len..]))
 }
 
 /// `bash title="x"`, `{.bash}`, `Bash` → `bash`.
@@ -167,9 +197,10 @@ mod tests {
 
     #[test]
     fn fences_and_languages() {
-        let text = "# Title\n```bash title=\"x\"\nls\n```\n~~~~ {.yaml}\na: 1\n~~~\n~~~~\n    ```\nnot code\n";
+        let text = "# Title\n```bash title=\"x\"\nls\n```\n~~~~ {.yaml}\na: 1\n~~~\n~~~~\n    ```\nnot code\n\n- item\n\n    ```sh\n    ls\n    ```\n";
         let blocks = fenced_blocks(text);
-        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks[2].language, "sh");
         assert_eq!(blocks[0].language, "bash");
         assert_eq!(&text[blocks[0].content.clone()], "ls\n");
         assert_eq!(blocks[1].language, "yaml");
