@@ -18,29 +18,32 @@ const MAX_DEPTH: usize = 4;
 const ENGINES: &[&str] = &["docker", "podman", "nerdctl"];
 
 pub(super) fn scan(text: &str, dialect: Dialect, tools: &ToolVariables, depth: usize) -> Scan {
-    let commands = lex::commands(text, dialect);
     let mut tools = tools.clone();
-    for command in &commands {
-        let (assignments, _) = split_command(&command.words);
-        for (word, eq) in assignments {
-            let value = word.tail(eq + 1);
-            if let Some(tool) = tool_value(&value, &tools) {
-                tools.insert(word.text[..eq].to_owned(), tool);
+    let mut out = Scan::default();
+    lex::for_each_line(text, dialect, &mut |commands| {
+        // Variables naming the engine, known from here on (`DOCKER=podman`).
+        for command in commands {
+            let (assignments, _) = split_command(&command.words);
+            for (word, eq) in assignments {
+                let value = word.tail(eq + 1);
+                if let Some(tool) = tool_value(&value, &tools) {
+                    tools.insert(word.text[..eq].to_owned(), tool);
+                }
             }
         }
-    }
-    let mut ctx = Ctx {
-        source: text,
-        dialect,
-        commands: &commands,
-        tools: &tools,
-        depth,
-        out: Scan::default(),
-    };
-    for index in 0..commands.len() {
-        ctx.command(index);
-    }
-    ctx.out
+        let mut ctx = Ctx {
+            source: text,
+            dialect,
+            commands,
+            tools: &tools,
+            depth,
+            out: &mut out,
+        };
+        for index in 0..commands.len() {
+            ctx.command(index);
+        }
+    });
+    out
 }
 
 pub(super) struct Ctx<'a> {
@@ -49,7 +52,7 @@ pub(super) struct Ctx<'a> {
     pub commands: &'a [Command],
     pub tools: &'a ToolVariables,
     pub depth: usize,
-    pub out: Scan,
+    pub out: &'a mut Scan,
 }
 
 impl Ctx<'_> {
@@ -58,6 +61,9 @@ impl Ctx<'_> {
         let statement = command.start;
         let (assignments, words) = split_command(&command.words);
         for (word, eq) in assignments {
+            if !may_matter(&word.text[..eq]) {
+                continue;
+            }
             let value = word.tail(eq + 1);
             self.out.assignments.push(Assignment {
                 name: word.text[..eq].to_owned(),
@@ -282,6 +288,16 @@ impl Ctx<'_> {
         self.out.assignments.extend(mapped.assignments);
         self.out.own_variables.extend(mapped.own_variables);
     }
+}
+
+/// Whether an assignment to `name` can be a reference or a part of a split pair; the others
+/// are not kept.
+fn may_matter(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    is_image_name(name)
+        || ["registry", "repository", "tag"]
+            .iter()
+            .any(|suffix| lower.ends_with(suffix))
 }
 
 pub(super) fn known(operands: Operands) -> Vec<usize> {

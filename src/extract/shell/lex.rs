@@ -180,7 +180,21 @@ pub struct Command {
 /// Every command in `text`, those inside `$(…)` and backquotes included (after the command
 /// that holds them in the list, whose index they do not change).
 pub fn commands(text: &str, dialect: Dialect) -> Vec<Command> {
-    lexer::commands(text, dialect)
+    let mut all: Vec<Command> = Vec::new();
+    for_each_line(text, dialect, &mut |batch| {
+        let base = all.len();
+        all.extend(batch.iter().cloned().map(|mut c| {
+            c.piped_from = c.piped_from.map(|i| i + base);
+            c
+        }));
+    });
+    all
+}
+
+/// The commands of `text` a line at a time (a pipeline or heredoc that runs over several
+/// lines stays together); `piped_from` indexes the batch.
+pub fn for_each_line(text: &str, dialect: Dialect, sink: &mut dyn FnMut(&[Command])) {
+    lexer::for_each_line(text, dialect, sink);
 }
 
 /// `text` read as exactly one word (a CI variable's value), or `None` when it is several.

@@ -7,7 +7,7 @@ use std::ops::Range;
 use super::lexer::{is_blank, is_name_byte, Builder, Lexer, MAX_DEPTH};
 use super::{Dialect, ExpansionKind};
 
-impl Lexer<'_> {
+impl Lexer<'_, '_> {
     pub(super) fn backquoted(&mut self, w: &mut Builder) {
         let start = self.pos;
         let mut close = self.pos + 1;

@@ -10,10 +10,13 @@ use super::{Command, Dialect, Expansion, ExpansionKind, Heredoc, RedirectKind, W
 /// so hostile input cannot exhaust the stack.
 pub(super) const MAX_DEPTH: usize = 32;
 
-pub(super) fn commands(text: &str, dialect: Dialect) -> Vec<Command> {
+/// Hands the commands to `sink` a line at a time (a pipeline or heredoc running over
+/// several lines stays in one batch), so memory stays bounded by the longest line.
+pub(super) fn for_each_line(text: &str, dialect: Dialect, sink: &mut dyn FnMut(&[Command])) {
     let mut lexer = Lexer::new(text, dialect);
+    lexer.sink = Some(sink);
     lexer.list(None);
-    lexer.commands
+    lexer.flush();
 }
 
 pub(super) fn single_word(text: &str, dialect: Dialect) -> Option<Word> {
@@ -29,7 +32,7 @@ struct PendingHeredoc {
     quoted: bool,
 }
 
-pub(super) struct Lexer<'a> {
+pub(super) struct Lexer<'a, 's> {
     pub(super) bytes: &'a [u8],
     pub(super) pos: usize,
     /// The lexer stops here (the closing backquote of a substitution being read).
@@ -38,6 +41,8 @@ pub(super) struct Lexer<'a> {
     pub(super) depth: usize,
     pub(super) commands: Vec<Command>,
     pending: Vec<PendingHeredoc>,
+    /// Receives complete lines of commands; without one, commands accumulate.
+    sink: Option<&'s mut dyn FnMut(&[Command])>,
 }
 
 #[derive(Default)]
@@ -88,8 +93,8 @@ pub(super) fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-impl<'a> Lexer<'a> {
-    fn new(text: &'a str, dialect: Dialect) -> Lexer<'a> {
+impl<'a> Lexer<'a, '_> {
+    fn new(text: &'a str, dialect: Dialect) -> Self {
         Lexer {
             bytes: text.as_bytes(),
             pos: 0,
@@ -98,6 +103,7 @@ impl<'a> Lexer<'a> {
             depth: 0,
             commands: Vec::new(),
             pending: Vec::new(),
+            sink: None,
         }
     }
 
@@ -149,6 +155,10 @@ impl<'a> Lexer<'a> {
                 b'\n' => {
                     self.pos += 1;
                     self.read_heredocs();
+                    if self.depth == 0 && pipe_from.is_none() && self.sink.is_some() {
+                        self.flush();
+                        last = None;
+                    }
                 }
                 b'#' => self.skip_comment(),
                 b')' if open_parens == 0 && terminator == Some(b')') => {
@@ -188,6 +198,13 @@ impl<'a> Lexer<'a> {
                     }
                 }
             }
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Some(sink) = &mut self.sink {
+            sink(&self.commands);
+            self.commands.clear();
         }
     }
 
