@@ -1,12 +1,13 @@
 //! Extract stage, Jenkinsfiles (Groovy, which shares the shell kind): `image '…'` in
-//! `agent { docker { … } }`, `docker.image('…')`, `docker.build('…')` (an own image), and
+//! `agent { docker { … } }`, `docker.image('…')`, `containerTemplate(image: '…')`,
+//! `docker.build('…')` (an own image), the `image:` lines of a Kubernetes agent's `yaml`, and
 //! `sh '…'` / `sh """…"""` bodies read as shell. Groovy strings are decoded with each byte's
 //! offset, so a reference written without escapes is edited in place.
 
 use super::embed::OffsetMap;
 use super::lex::{single_word, Dialect};
 use super::{refs, scan, Collector, ToolVariables};
-use crate::extract::{Occurrence, Role};
+use crate::extract::{helm, Occurrence, Role};
 
 /// Lines that only a Groovy pipeline starts with.
 const GROOVY_STARTS: &[&str] = &[
@@ -67,7 +68,14 @@ pub fn extract(text: &str) -> Vec<Occurrence> {
                     collector.occurrence(o);
                 }
             }
-            "sh" | "script" => {
+            "yaml" => {
+                // The Kubernetes agent's pod: its `image:` lines are pulled.
+                let map = OffsetMap::Table(string.offsets.clone());
+                for occurrence in helm::template(&string.text).occurrences {
+                    collector.occurrence(map.occurrence(occurrence, &string.text, text));
+                }
+            }
+            "sh" => {
                 let found = scan(&string.text, Dialect::Shell, &tools);
                 let map = OffsetMap::Table(string.offsets.clone());
                 let block = collector.block();
@@ -80,16 +88,23 @@ pub fn extract(text: &str) -> Vec<Occurrence> {
 }
 
 /// The name called with the string at the end of `before`: `image 'x'`, `image('x')`,
-/// `sh(script: 'x')`; and where that name starts.
+/// `containerTemplate(image: 'x')`, `sh(script: 'x')`; and where that name starts.
 fn callee<'t>(text: &'t str, before: &[Token]) -> Option<(&'t str, usize)> {
     let mut rest = before.iter().rev();
     let mut token = rest.next()?;
     if let Token::Punct(b':') = token {
-        // A named argument: `script: '…'`.
+        // A named argument: `image: '…'`, or `script: '…'` of an `sh` step only (`bat` and
+        // `powershell` take one too).
         let Some(Token::Ident(s, e)) = rest.next() else {
             return None;
         };
-        return (&text[*s..*e] == "script").then_some(("script", *s));
+        return match &text[*s..*e] {
+            "image" => Some(("image", *s)),
+            "script" if step_of_named_argument(text, &before[..before.len() - 2]) == Some("sh") => {
+                Some(("sh", *s))
+            }
+            _ => None,
+        };
     }
     if let Token::Punct(b'(') = token {
         token = rest.next()?;
@@ -98,6 +113,23 @@ fn callee<'t>(text: &'t str, before: &[Token]) -> Option<(&'t str, usize)> {
         Token::Ident(s, e) => Some((&text[*s..*e], *s)),
         _ => None,
     }
+}
+
+/// The step a named argument belongs to: the nearest step name before it in the same call.
+fn step_of_named_argument<'t>(text: &'t str, before: &[Token]) -> Option<&'t str> {
+    for token in before.iter().rev().take(16) {
+        match token {
+            Token::Ident(s, e) => {
+                let name = &text[*s..*e];
+                if matches!(name, "sh" | "bat" | "powershell" | "pwsh") {
+                    return Some(name);
+                }
+            }
+            Token::Punct(b'{' | b'}' | b';') => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Whether the string is the argument of `docker.<name>(`.

@@ -1,3 +1,6 @@
+//! Shell extraction end to end: roles (pulled or own), tool variables, nested strings, split
+//! pairs, statements and Jenkinsfile detection.
+
 use super::*;
 use crate::extract::{makefile, Part, Role};
 
@@ -109,5 +112,9 @@ fn jenkinsfiles_are_told_from_scripts() {
     assert!(!jenkins::is_groovy("#!/bin/bash\npipeline {\n"));
     assert!(!jenkins::is_groovy("docker pull nginx\n"));
     let text = "node {\n  docker.image(\"maven:3.9\").inside { sh 'mvn -v' }\n  sh '''\n    docker pull redis:7\n  '''\n}\n";
+    assert_eq!(pulled(&found(text)), ["maven:3.9", "redis:7"]);
+    let text = "podTemplate(containers: [containerTemplate(name: 'm', image: 'maven:3.9')]) {\n\
+                node { sh label: 'x', script: 'docker pull redis:7'\n\
+                bat(script: 'docker pull windows-only:1') }\n}\n";
     assert_eq!(pulled(&found(text)), ["maven:3.9", "redis:7"]);
 }

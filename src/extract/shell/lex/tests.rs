@@ -1,3 +1,6 @@
+//! Shell tokenizer: quotes, escapes, continuations, operators, comments, substitutions,
+//! expansions, heredocs and redirections, and termination on hostile input.
+
 use super::*;
 
 fn words(text: &str) -> Vec<Vec<String>> {
