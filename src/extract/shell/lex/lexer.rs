@@ -32,6 +32,9 @@ struct PendingHeredoc {
     quoted: bool,
 }
 
+/// Where complete lines of commands go.
+type Sink<'s> = &'s mut dyn FnMut(&[Command]);
+
 pub(super) struct Lexer<'a, 's> {
     pub(super) bytes: &'a [u8],
     pub(super) pos: usize,
@@ -42,7 +45,7 @@ pub(super) struct Lexer<'a, 's> {
     pub(super) commands: Vec<Command>,
     pending: Vec<PendingHeredoc>,
     /// Receives complete lines of commands; without one, commands accumulate.
-    sink: Option<&'s mut dyn FnMut(&[Command])>,
+    sink: Option<Sink<'s>>,
 }
 
 #[derive(Default)]
