@@ -2,10 +2,11 @@
 //! images, so that an option's value (`-v a:b`, `--name x`) is never taken for the image.
 //! An option missing from a table makes the operands uncertain, and then nothing is reported.
 //!
-//! Sources: docker/cli `cli/command/container/opts.go`, `run.go`, `create.go`,
-//! `image/pull.go`, `image/push.go` and `cli/flags/options.go`; podman
-//! `cmd/podman/common/create.go`, `netflags.go` and `pull.go`; nerdctl's global flags;
-//! the `ctr`, `crictl`, `crane` and `kubectl` command references.
+//! Sources: `docker run`/`create` from docker/cli's flag definitions
+//! (`cli/command/container/opts.go` `addFlags`, `run.go`, `create.go`), podman's additions
+//! from `cmd/podman/common/create.go`; the other tables (pull, push, global options, `ctr`,
+//! `crictl`, `crane`, `kubectl`, `sudo`) from those tools' documented flags. A missing entry
+//! only costs a finding, never a wrong one.
 
 use super::lex::Word;
 
