@@ -216,6 +216,25 @@ image: y
 "
     )
     .is_err());
+    // Shell and variables may change only in references, token by token.
+    let run = |body: &str| format!("steps:\n  - run: {body}\n");
+    assert_eq!(
+        common::yaml_differs_only_in_images(
+            &run("docker pull nginx:1 && make"),
+            &run("docker pull ghcr.io/x/nginx:1 && make")
+        ),
+        Ok(true)
+    );
+    assert!(common::yaml_differs_only_in_images(
+        &run("docker pull nginx:1 && make"),
+        &run("docker pull nginx:1 || make")
+    )
+    .is_err());
+    assert!(common::yaml_differs_only_in_images(
+        &run("docker pull nginx:1"),
+        &run("docker pull nginx:1 --quiet")
+    )
+    .is_err());
     assert!(common::yaml_differs_only_in_images(
         "a: {b: 1}
 ",

@@ -145,7 +145,7 @@ proptest! {
     #[test]
     fn prefilter_never_hides_a_reference(
         text in prop_oneof![yaml(), hcl(), dockerfile()],
-        kind in prop_oneof![yaml_kind(), hcl_kind(), Just(FileKind::Dockerfile)],
+        kind in prop_oneof![yaml_kind(), hcl_kind(), Just(FileKind::Dockerfile), text_kind()],
         mangle in any::<bool>(),
     ) {
         let text = if mangle { text.replace("image", "imagE") } else { text };
@@ -229,6 +229,16 @@ fn yaml_kind() -> impl Strategy<Value = FileKind> {
         Just(FileKind::GithubActions),
         Just(FileKind::GitlabCi),
         Just(FileKind::TerraformJson),
+    ]
+}
+
+/// The text kinds (tests/text_properties.rs has their own generators).
+fn text_kind() -> impl Strategy<Value = FileKind> {
+    prop_oneof![
+        Just(FileKind::Shell),
+        Just(FileKind::Makefile),
+        Just(FileKind::Env),
+        Just(FileKind::Markdown),
     ]
 }
 

@@ -11,12 +11,16 @@ use regmig::rewrite::Rewriter;
 use regmig::walk::FileKind;
 use regmig::{config, fix, rules};
 
-const KINDS: [FileKind; 5] = [
+const KINDS: [FileKind; 9] = [
     FileKind::Dockerfile,
     FileKind::Kubernetes,
     FileKind::HelmValues,
     FileKind::Compose,
     FileKind::Terraform,
+    FileKind::Shell,
+    FileKind::Makefile,
+    FileKind::Env,
+    FileKind::Markdown,
 ];
 
 fn fix_once(kind: FileKind, text: &str) -> (String, usize) {

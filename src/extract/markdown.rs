@@ -1,7 +1,219 @@
-//! Extract stage, markdown: not yet implemented (filled in by the text-kinds work).
+//! Extract stage, Markdown (`*.md`, `*.mdx`): fenced code blocks only (``` and ~~~). Shell
+//! blocks (`sh`, `bash`, `shell`, `console`, `zsh`, `shell-session`) are read as shell with
+//! prompts (`$ `, and `# ` in session blocks) blanked and, once a block uses prompts, the
+//! lines that are neither commands nor their continuations (output) left out; `yaml` blocks
+//! get the `image:` line scan, `dockerfile` blocks the Dockerfile extractor. Prose and
+//! indented code are never read.
 
-use super::Extraction;
+use std::ops::Range;
 
-pub fn extract(_text: &str) -> Extraction {
-    Extraction::default()
+use super::shell::lex::Dialect;
+use super::shell::{scan, Collector, ToolVariables};
+use super::{dockerfile, helm, Extraction, Occurrence};
+use crate::source::Span;
+
+const SHELLS: &[&str] = &["sh", "bash", "shell", "zsh", "ksh"];
+/// Blocks that show a terminal session: `# ` is a root prompt there, not a comment.
+const SESSIONS: &[&str] = &["console", "shell-session", "shellsession", "sh-session"];
+
+#[derive(Debug, PartialEq, Eq)]
+struct Block {
+    language: String,
+    /// The lines between the fences.
+    content: Range<usize>,
+}
+
+pub fn extract(text: &str) -> Extraction {
+    let mut collector = Collector::default();
+    for block in fenced_blocks(text) {
+        let body = &text[block.content.clone()];
+        let base = block.content.start;
+        let language = block.language.as_str();
+        if SHELLS.contains(&language) || SESSIONS.contains(&language) {
+            let view = shell_view(body, SESSIONS.contains(&language));
+            let found = scan(&view, Dialect::Shell, &ToolVariables::new());
+            let shift = super::shell::embed::OffsetMap::Shift(base);
+            let block_id = collector.block();
+            collector.add(found.mapped(&shift, &view, text), block_id);
+        } else if matches!(language, "yaml" | "yml") {
+            for occurrence in helm::template(body).occurrences {
+                collector.occurrence(shifted(occurrence, base));
+            }
+        } else if matches!(language, "dockerfile" | "containerfile") {
+            for occurrence in dockerfile::extract(body).occurrences {
+                collector.occurrence(shifted(occurrence, base));
+            }
+        }
+    }
+    Extraction {
+        occurrences: collector.finish(),
+        errors: Vec::new(),
+    }
+}
+
+fn shifted(mut occurrence: Occurrence, by: usize) -> Occurrence {
+    for (_, span) in &mut occurrence.parts {
+        *span = Span::new(span.start + by, span.end + by);
+    }
+    occurrence.statement += by;
+    occurrence
+}
+
+/// Every fenced code block, with its language (the info string's first word, lowercase). A
+/// fence may be indented by up to three spaces, or more inside a list item (the item's
+/// content indentation plus three); deeper, it is indented code.
+fn fenced_blocks(text: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(u8, usize, String, usize)> = None;
+    let mut list_indent = 0;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let line_start = start;
+        start += line.len();
+        let content = line.trim_end_matches(['\n', '\r']);
+        if open.is_none() {
+            list_indent = list_context(content, list_indent);
+        }
+        let Some((indent, fence, len, info)) = fence(content) else {
+            continue;
+        };
+        match &open {
+            Some((c, n, _, _)) if fence == *c && len >= *n && info.trim().is_empty() => {
+                let (_, _, language, body_start) = open.take().unwrap_or_default();
+                blocks.push(Block {
+                    language,
+                    content: body_start..line_start,
+                });
+            }
+            Some(_) => {}
+            None => {
+                let indented_code = indent > list_indent + 3;
+                if indented_code || (fence == b'`' && info.contains('`')) {
+                    continue;
+                }
+                open = Some((fence, len, language(info), start));
+            }
+        }
+    }
+    if let Some((_, _, language, body_start)) = open {
+        blocks.push(Block {
+            language,
+            content: body_start..text.len(),
+        });
+    }
+    blocks
+}
+
+/// The content indentation of the list item `line` starts (`- `, `* `, `+ `, `1. `, `1) `),
+/// the previous one while inside it, or 0 once a line at the margin leaves the list.
+fn list_context(line: &str, previous: usize) -> usize {
+    let rest = line.trim_start_matches(' ');
+    let indent = line.len() - rest.len();
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let marker = if rest.starts_with(['-', '*', '+']) {
+        1
+    } else if digits > 0 && rest[digits..].starts_with(['.', ')']) {
+        digits + 1
+    } else {
+        0
+    };
+    if marker > 0 && rest[marker..].starts_with(' ') {
+        return indent + marker + 1;
+    }
+    if indent == 0 && !rest.is_empty() {
+        return 0;
+    }
+    previous
+}
+
+/// A fence line: its indentation, its character, its length and the info string after it.
+fn fence(line: &str) -> Option<(usize, u8, usize, &str)> {
+    let rest = line.trim_start_matches(' ');
+    let indent = line.len() - rest.len();
+    let c = *rest.as_bytes().first()?;
+    if c != b'`' && c != b'~' {
+        return None;
+    }
+    let len = rest.bytes().take_while(|&b| b == c).count();
+    (len >= 3).then(|| (indent, c, len, &rest[len..]))
+}
+
+/// `bash title="x"`, `{.bash}`, `Bash` → `bash`.
+fn language(info: &str) -> String {
+    let word = info
+        .trim()
+        .trim_start_matches('{')
+        .trim_start_matches('.')
+        .split(|c: char| c.is_whitespace() || c == '}' || c == ',')
+        .next()
+        .unwrap_or("");
+    word.to_ascii_lowercase()
+}
+
+/// The block with prompts blanked and, when it uses prompts, output lines blanked too; the
+/// same length as the block, so offsets carry over.
+fn shell_view(body: &str, session: bool) -> String {
+    let prompt = |line: &str| -> Option<usize> {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        let rest = &line[indent..];
+        let marker = if rest.starts_with("$ ") || (session && rest.starts_with("# ")) {
+            2
+        } else if rest == "$" || rest == "$\r" {
+            1
+        } else {
+            return None;
+        };
+        Some(indent + marker)
+    };
+    let uses_prompts = body.lines().any(|l| prompt(l).is_some());
+    let mut view = String::with_capacity(body.len());
+    let mut continues = false;
+    for line in body.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let ending = &line[content.len()..];
+        match prompt(content) {
+            Some(end) => {
+                view.push_str(&" ".repeat(end));
+                view.push_str(&content[end..]);
+            }
+            None if uses_prompts && !continues => view.push_str(&blank(content)),
+            None => view.push_str(content),
+        }
+        view.push_str(ending);
+        continues =
+            content.ends_with('\\') && (continues || !uses_prompts || prompt(content).is_some());
+    }
+    view
+}
+
+/// Spaces for every byte of `text`.
+fn blank(text: &str) -> String {
+    " ".repeat(text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fences_and_languages() {
+        let text = "# Title\n```bash title=\"x\"\nls\n```\n~~~~ {.yaml}\na: 1\n~~~\n~~~~\n    ```\nnot code\n\n- item\n\n    ```sh\n    ls\n    ```\n";
+        let blocks = fenced_blocks(text);
+        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks[2].language, "sh");
+        assert_eq!(blocks[0].language, "bash");
+        assert_eq!(&text[blocks[0].content.clone()], "ls\n");
+        assert_eq!(blocks[1].language, "yaml");
+        assert_eq!(&text[blocks[1].content.clone()], "a: 1\n~~~\n");
+    }
+
+    #[test]
+    fn prompts_and_output_are_blanked() {
+        let body = "$ docker run \\\n  nginx\nHello from nginx\n# root\n";
+        assert_eq!(
+            shell_view(body, true),
+            "  docker run \\\n  nginx\n                \n  root\n"
+        );
+        assert_eq!(shell_view("# comment\nls\n", false), "# comment\nls\n");
+    }
 }

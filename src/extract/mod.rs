@@ -137,8 +137,10 @@ pub struct Extraction {
 /// A cheap byte search that rules out files which cannot hold a reference, so most files
 /// need no parse: every reference a YAML-family or Terraform extractor reports sits under a
 /// key containing `image` or `Image`, except GitHub's `container:` / `docker://` and
-/// GitLab's `services:` strings; Terraform names are compared ignoring case. Dockerfiles are
-/// always parsed. `tests/properties.rs` checks that a skipped file never holds a reference.
+/// GitLab's `services:` strings; Terraform names are compared ignoring case. Text kinds (and
+/// the shell in CI files) need a tool's name or an image word ([`text_may_hold_references`]).
+/// Dockerfiles are always parsed. `tests/properties.rs` checks that a skipped file never
+/// holds a reference.
 pub fn may_hold_references(kind: FileKind, bytes: &[u8]) -> bool {
     let has = |needle: &str| memchr::memmem::find(bytes, needle.as_bytes()).is_some();
     let image = || has("image") || has("Image");
@@ -148,14 +150,56 @@ pub fn may_hold_references(kind: FileKind, bytes: &[u8]) -> bool {
     }
     match kind {
         FileKind::Dockerfile => true,
-        FileKind::GithubActions => image() || has("container") || has("docker://"),
-        FileKind::GitlabCi => image() || has("services"),
+        FileKind::GithubActions => {
+            image() || has("container") || has("docker://") || text_may_hold_references(bytes)
+        }
+        FileKind::GitlabCi => image() || has("services") || text_may_hold_references(bytes),
         // Terraform names (`BaseImage`, `IMAGE_TAG`) are matched case-insensitively.
         FileKind::Terraform | FileKind::TerraformVars | FileKind::TerraformJson => {
-            bytes.windows(5).any(|w| w.eq_ignore_ascii_case(b"image"))
+            contains_ignoring_case(bytes, b"image")
+        }
+        FileKind::Shell | FileKind::Makefile => text_may_hold_references(bytes),
+        FileKind::Env => variable_words(bytes),
+        FileKind::Markdown => {
+            (has("```") || has("~~~"))
+                && (text_may_hold_references(bytes) || contains_ignoring_case(bytes, b"from"))
         }
         _ => image(),
     }
+}
+
+/// What shell text must contain to hold a reference: the name of a tool whose operands are
+/// images (`kubectl` and `oc` need `image` in any case), an image variable's name
+/// (`IMAGE`, `IMG`, `*REPOSITORY`), or the name of a Dockerfile written from a heredoc.
+fn text_may_hold_references(bytes: &[u8]) -> bool {
+    const TOOLS: &[&str] = &[
+        "docker", "podman", "nerdctl", "ctr", "crictl", "skopeo", "crane", "kind", "minikube",
+    ];
+    TOOLS
+        .iter()
+        .any(|t| memchr::memmem::find(bytes, t.as_bytes()).is_some())
+        || variable_words(bytes)
+        || contains_ignoring_case(bytes, b"dockerfile")
+        || contains_ignoring_case(bytes, b"containerfile")
+}
+
+/// Words every image variable's name (and every `image:` key) contains, in any case.
+fn variable_words(bytes: &[u8]) -> bool {
+    contains_ignoring_case(bytes, b"image")
+        || contains_ignoring_case(bytes, b"img")
+        || contains_ignoring_case(bytes, b"repository")
+}
+
+/// Whether `bytes` contains `needle` (lowercase ASCII) in any letter case.
+fn contains_ignoring_case(bytes: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), bytes).any(|at| {
+        bytes
+            .get(at + 1..at + needle.len())
+            .is_some_and(|candidate| candidate.eq_ignore_ascii_case(rest))
+    })
 }
 
 /// Extracts every reference from `text`, a file of kind `kind`. Never panics.
@@ -238,8 +282,8 @@ fn yaml_family(kind: FileKind, text: &str) -> Extraction {
         }
         FileKind::Kustomize => kustomize::document(doc, occurrences),
         FileKind::Compose => compose::document(doc, occurrences),
-        FileKind::GithubActions => github::document(doc, occurrences),
-        FileKind::GitlabCi => gitlab::document(doc, occurrences),
+        FileKind::GithubActions => github::document(doc, text, occurrences),
+        FileKind::GitlabCi => gitlab::document(doc, text, occurrences),
         FileKind::TerraformJson => terraform::json(doc, occurrences),
         _ => {
             kubernetes::document(doc, occurrences);

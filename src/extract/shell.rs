@@ -1,7 +1,123 @@
-//! Extract stage, shell: not yet implemented (filled in by the text-kinds work).
+//! Extract stage, shell scripts and the shell inside other files (Makefile recipes, Markdown
+//! code, CI `run:`/`script:` bodies, Jenkinsfile `sh` steps). Docker Hub is reported only
+//! where an image is certain: the image operands of container tools, `FROM` and `image:`
+//! lines fed to them, and assignments of image variables (DESIGN.md §4, Text).
+//!
+//! Text is read by one tokenizer ([`lex`]); [`commands`] recognises the tools; [`assign`]
+//! holds the variable rules, which need the whole file (a variable used by `docker build -t`
+//! names the project's own image), so each file's findings go through a [`Collector`].
 
-use super::Extraction;
+pub mod assign;
+mod bodies;
+mod commands;
+pub mod embed;
+mod jenkins;
+pub mod lex;
+pub mod options;
+pub mod refs;
+mod tools;
 
-pub fn extract(_text: &str) -> Extraction {
-    Extraction::default()
+use std::collections::{HashMap, HashSet};
+
+use self::assign::Assignment;
+use self::embed::OffsetMap;
+use self::lex::Dialect;
+use super::{Extraction, Occurrence};
+
+/// What one piece of shell text holds, in its own coordinates.
+#[derive(Clone, Debug, Default)]
+pub struct Scan {
+    pub occurrences: Vec<Occurrence>,
+    pub assignments: Vec<Assignment>,
+    /// Variables read by own-image operands (`docker build -t $IMG`, `docker push $IMG`).
+    pub own_variables: Vec<String>,
 }
+
+impl Scan {
+    /// Moves everything from `snippet` into `file` coordinates.
+    pub fn mapped(mut self, map: &OffsetMap, snippet: &str, file: &str) -> Scan {
+        self.occurrences = self
+            .occurrences
+            .into_iter()
+            .map(|o| map.occurrence(o, snippet, file))
+            .collect();
+        for assignment in &mut self.assignments {
+            assignment.value.map(map, snippet, file);
+            assignment.statement = map.point(assignment.statement).min(file.len());
+        }
+        self
+    }
+}
+
+/// Variables naming the container tool (`CONTAINER_TOOL ?= docker`, `DOCKER=${DOCKER:-podman}`),
+/// so `$(CONTAINER_TOOL) build -t …` is read as a `docker build`.
+pub type ToolVariables = HashMap<String, String>;
+
+/// Scans shell text written in `dialect`.
+pub fn scan(text: &str, dialect: Dialect, tools: &ToolVariables) -> Scan {
+    commands::scan(text, dialect, tools, 0)
+}
+
+/// One file's findings from every snippet in it, resolved together at the end.
+#[derive(Default)]
+pub struct Collector {
+    occurrences: Vec<Occurrence>,
+    assignments: Vec<Assignment>,
+    own: HashSet<String>,
+    blocks: usize,
+}
+
+impl Collector {
+    /// A new scope for split pairs (one YAML mapping, one script).
+    pub fn block(&mut self) -> usize {
+        self.blocks += 1;
+        self.blocks
+    }
+
+    /// Adds a scan already in file coordinates; its assignments pair within `block`.
+    pub fn add(&mut self, scan: Scan, block: usize) {
+        self.occurrences.extend(scan.occurrences);
+        for mut assignment in scan.assignments {
+            assignment.block = block;
+            self.assignments.push(assignment);
+        }
+        self.own.extend(scan.own_variables);
+    }
+
+    pub fn assignment(&mut self, assignment: Assignment) {
+        self.assignments.push(assignment);
+    }
+
+    pub fn occurrence(&mut self, occurrence: Occurrence) {
+        self.occurrences.push(occurrence);
+    }
+
+    pub fn own_variables(&mut self, names: impl IntoIterator<Item = String>) {
+        self.own.extend(names);
+    }
+
+    pub fn finish(mut self) -> Vec<Occurrence> {
+        let resolved = assign::resolve(&self.assignments, &self.own);
+        self.occurrences.extend(resolved);
+        self.occurrences
+    }
+}
+
+/// A shell script, or a Jenkinsfile (Groovy), which shares the kind.
+pub fn extract(text: &str) -> Extraction {
+    let occurrences = if jenkins::is_groovy(text) {
+        jenkins::extract(text)
+    } else {
+        let mut collector = Collector::default();
+        let tools = ToolVariables::new();
+        collector.add(scan(text, Dialect::Shell, &tools), 0);
+        collector.finish()
+    };
+    Extraction {
+        occurrences,
+        errors: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
