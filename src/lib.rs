@@ -33,7 +33,13 @@ use walk::{Candidate, FileKind, WalkError};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Check,
-    Fix { write: bool, allow_unsafe: bool },
+    /// [`Check`](Mode::Check), and also hand on the references that already name a
+    /// destination ([`FileResult::converted`]), for the inventory.
+    Inventory,
+    Fix {
+        write: bool,
+        allow_unsafe: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -80,6 +86,8 @@ pub struct FileResult {
     pub file: SourceFile,
     pub kind: FileKind,
     pub findings: Vec<Finding>,
+    /// Only under [`Mode::Inventory`]: references already converted to a destination.
+    pub converted: Vec<check::Converted>,
     pub change: Option<Change>,
 }
 
@@ -207,8 +215,13 @@ fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<F
     let extraction = extract::extract(candidate.kind, &text);
     // Fixing verifies against what the file held; checking needs nothing more.
     let baseline = matches!(mode, Mode::Fix { .. }).then(|| fix::Baseline::of(&extraction));
+    let converted = if mode == Mode::Inventory {
+        checker.converted(&extraction)
+    } else {
+        Vec::new()
+    };
     let findings = checker.check(candidate.kind, &text, extraction);
-    if findings.is_empty() {
+    if findings.is_empty() && converted.is_empty() {
         return None;
     }
     let file = SourceFile {
@@ -237,6 +250,7 @@ fn process(candidate: &Candidate, checker: &Checker<'_>, mode: Mode) -> Option<F
         file,
         kind: candidate.kind,
         findings,
+        converted,
         change,
     })
 }
@@ -271,6 +285,7 @@ fn unreadable(
             occurrence: None,
             exact: false,
         }],
+        converted: Vec::new(),
         change: None,
     })
 }

@@ -96,15 +96,9 @@ fn execute(command: Command) -> io::Result<ExitCode> {
             let Some(config) = load_config(&common, &mut err)? else {
                 return Ok(ExitCode::from(USAGE));
             };
-            let mut inventory = regmig::images::Inventory::default();
-            let scanned = regmig::run(&common.paths, &config, Mode::Check, &mut |file| {
-                inventory.add(&file);
-                Ok(())
-            });
-            if finished(scanned, &mut err)?.is_none() {
+            let Some(images) = inventory(&common, &config, &mut err)? else {
                 return Ok(ExitCode::from(USAGE));
-            }
-            let images = inventory.finish();
+            };
             let format = match format {
                 ImagesFormat::Table => report::images::ImagesFormat::Table,
                 ImagesFormat::Json => report::images::ImagesFormat::Json,
@@ -112,9 +106,9 @@ fn execute(command: Command) -> io::Result<ExitCode> {
                 ImagesFormat::Skopeo => report::images::ImagesFormat::Skopeo,
                 ImagesFormat::Regsync => report::images::ImagesFormat::Regsync,
             };
-            report::images::write(&mut out, format, &images)?;
+            report::images::write(&mut out, format, &images, &config.registries)?;
             out.flush()?;
-            let missing = images.iter().filter(|i| i.copy.is_none()).count();
+            let missing = images.iter().filter(|i| i.lacks_copy()).count();
             if missing > 0 {
                 writeln!(
                     err,
@@ -219,6 +213,20 @@ fn finished(
             Ok(None)
         }
     }
+}
+
+/// The inventory of `images` and `verify`; `None` after printing a usage-level error.
+fn inventory(
+    common: &Common,
+    config: &regmig::config::Config,
+    err: &mut dyn Write,
+) -> io::Result<Option<Vec<regmig::images::SourceImage>>> {
+    let mut inventory = regmig::images::Inventory::default();
+    let scanned = regmig::run(&common.paths, config, Mode::Inventory, &mut |file| {
+        inventory.add(&file);
+        Ok(())
+    });
+    Ok(finished(scanned, err)?.map(|_| inventory.finish()))
 }
 
 /// `regmig init`: a validated starter config, never over an existing one.
