@@ -11,10 +11,12 @@ pub mod extract;
 pub mod fix;
 pub mod images;
 pub mod reference;
+pub mod registry;
 pub mod report;
 pub mod rewrite;
 pub mod rules;
 pub mod source;
+pub mod verify;
 pub mod walk;
 
 use std::path::{Path, PathBuf};

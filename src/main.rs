@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use cli::{CheckFormat, Cli, Command, Common, ImagesFormat};
+use cli::{CheckFormat, Cli, Command, Common, ImagesFormat, VerifyFormat};
 use regmig::report::{self, Format};
 use regmig::{rules, Mode};
 
@@ -117,6 +117,46 @@ fn execute(command: Command) -> io::Result<ExitCode> {
                 )?;
             }
             exit_code(missing > 0)
+        }
+        Command::Verify {
+            common,
+            format,
+            source,
+            jobs,
+        } => {
+            let Some(config) = load_config(&common, &mut err)? else {
+                return Ok(ExitCode::from(USAGE));
+            };
+            let credentials = regmig::registry::CredentialStore::from_env();
+            let retry = regmig::registry::Retry::default();
+            let client = match regmig::registry::Client::new(
+                config.registries.clone(),
+                credentials,
+                retry,
+            ) {
+                Ok(client) => client,
+                Err(e) => {
+                    writeln!(err, "regmig: invalid config: {e}")?;
+                    return Ok(ExitCode::from(USAGE));
+                }
+            };
+            let Some(images) = inventory(&common, &config, &mut err)? else {
+                return Ok(ExitCode::from(USAGE));
+            };
+            let options = regmig::verify::Options {
+                source,
+                jobs: jobs.into(),
+            };
+            let outcomes = regmig::verify::verify(&images, &client, options);
+            let format = match format {
+                VerifyFormat::Human => report::verify::VerifyFormat::Human,
+                VerifyFormat::Json => report::verify::VerifyFormat::Json,
+            };
+            report::verify::write(&mut out, format, &outcomes, source)?;
+            out.flush()?;
+            let without = regmig::verify::without_destination(&images);
+            report::verify::summary(&mut err, &outcomes, without)?;
+            exit_code(!outcomes.iter().all(|o| o.passes(source)))
         }
         Command::Init { preset, set } => init(preset.as_deref(), &set, &mut err)?,
         Command::Completions { shell } => {

@@ -234,3 +234,32 @@ fn regsync_plan_is_valid_yaml() {
             && e["target"].as_str() == Some("ghcr.io/acme/postgres:16")
     ));
 }
+
+#[test]
+fn a_destination_whose_source_cannot_be_named_says_why() {
+    // `{name}` drops the namespace: quay.io/acme/redis may come from redis or bitnami/redis.
+    let dir = common::repo(&[
+        (
+            "regmig.toml",
+            "[target]\npreset = \"quay\"\norganization = \"acme\"\n",
+        ),
+        ("Dockerfile", "FROM quay.io/acme/redis:7\n"),
+    ]);
+    let out = regmig(dir.path(), &["images", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let image = &doc["images"][0];
+    assert!(image["source"].is_null(), "{image}");
+    assert_eq!(image["destination"], "quay.io/acme/redis:7");
+    assert!(
+        image["reason"].as_str().unwrap().contains("{name}"),
+        "{image}"
+    );
+    let plan = regmig(dir.path(), &["images", "--format", "crane"]);
+    assert!(
+        plan.stdout
+            .starts_with("# not copied: ?: the source is unknown"),
+        "{}",
+        plan.stdout
+    );
+}

@@ -8,6 +8,7 @@ mod human;
 pub mod images;
 mod json;
 mod sarif;
+pub mod verify;
 
 use std::io::{self, Write};
 
