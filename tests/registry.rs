@@ -7,6 +7,8 @@
 mod common;
 #[path = "common/registry.rs"]
 mod harness;
+#[path = "common/servers.rs"]
+mod servers;
 
 use std::ffi::OsString;
 use std::fs;
@@ -15,7 +17,8 @@ use std::process::Command;
 
 use base64::Engine;
 use common::{repo, Output};
-use harness::{Auth, ConnectProxy, Registry, TokenIssuer};
+use harness::{Auth, Registry};
+use servers::{ConnectProxy, TokenIssuer};
 
 const USER: &str = "ci-robot";
 const PASSWORD: &str = "correct-horse-battery";

@@ -54,9 +54,7 @@ fn parse_challenges(header: &str) -> Vec<(String, Params)> {
     let mut rest = header.trim();
     while !rest.is_empty() {
         rest = rest.trim_start_matches([',', ' ', '\t']);
-        let token_end = rest
-            .find([' ', '\t', ',', '='])
-            .unwrap_or(rest.len());
+        let token_end = rest.find([' ', '\t', ',', '=']).unwrap_or(rest.len());
         let token = &rest[..token_end];
         let after = rest[token_end..].trim_start_matches([' ', '\t']);
         if token.is_empty() {
