@@ -345,6 +345,11 @@ impl Client {
                     Err(e) => Err(format!("{tls_error}; over plain HTTP: {e}")),
                 }
             }
+            Err(e) if looks_like_tls(&e) => Err(format!(
+                "{e} (if {host} serves plain HTTP or a certificate from a private authority, \
+                 say so in regmig.toml: [registries.\"{host}\"] insecure = true, or ca_file)",
+                host = host.name
+            )),
             Err(e) => Err(e),
         }
     }
@@ -438,6 +443,15 @@ fn roots(extra: Option<&Vec<Certificate<'static>>>) -> RootCerts {
         None => RootCerts::from(system.iter().cloned()),
         Some(extra) => RootCerts::from(system.iter().chain(extra).cloned()),
     }
+}
+
+/// Whether a transport error is about TLS (a plain HTTP server, an unknown certificate
+/// authority), which `[registries]` settings can fix.
+fn looks_like_tls(error: &str) -> bool {
+    let error = error.to_ascii_lowercase();
+    ["certificate", "tls", "handshake", "corrupt message"]
+        .iter()
+        .any(|needle| error.contains(needle))
 }
 
 fn host_of(url: &str) -> &str {

@@ -27,6 +27,9 @@ impl Scripted {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 let Some(head) = read_head(&stream) else {
+                    // As Go's server answers a TLS handshake on a plain HTTP port.
+                    let _ = (&stream)
+                        .write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
                     continue;
                 };
                 seen.lock().unwrap().push(head);
@@ -70,6 +73,11 @@ impl Scripted {
 /// The request head, or `None` for a connection that does not speak plain HTTP (a TLS
 /// handshake from the HTTPS attempt).
 fn read_head(stream: &TcpStream) -> Option<String> {
+    // A TLS record starts with 0x16; it may hold no line break to stop at.
+    let mut first = [0u8; 1];
+    if stream.peek(&mut first).ok()? == 0 || first[0] == 0x16 {
+        return None;
+    }
     let mut reader = BufReader::new(stream);
     let mut head = String::new();
     loop {
@@ -224,4 +232,25 @@ fn an_unreadable_ca_file_points_at_the_config() {
     };
     assert_eq!((error.line, error.column), (2, 11), "{error}");
     assert!(error.message.contains("/nonexistent/ca.pem"), "{error}");
+}
+
+#[test]
+fn tls_failures_point_at_the_registries_settings() {
+    // A plain-HTTP server, but the config does not say the host is insecure.
+    let server = Scripted::start(vec![OK]);
+    let client = Client::new(
+        crate::config::Registries::default(),
+        CredentialStore::from_files(Vec::new()),
+        fast(),
+    )
+    .unwrap();
+    let answer = client.head_manifest(&server.image("team/app:1.0"));
+    let Answer::Unreachable(detail) = answer else {
+        panic!("expected unreachable, got {answer:?}");
+    };
+    assert!(detail.contains("insecure = true"), "{detail}");
+    assert!(
+        server.requests().is_empty(),
+        "no plain HTTP without insecure"
+    );
 }
