@@ -3,7 +3,7 @@
 use crate::config::{did_you_mean, Config, Level};
 use crate::extract::{Extraction, Role};
 use crate::reference::ImageRef;
-use crate::rewrite::{fix_for, Applicability, Fix, Rewriter};
+use crate::rewrite::{fix_for, Applicability, Fix, Rewriter, SourceOf};
 use crate::rules::{
     RuleSet, Severity, DOCKER_HUB, DOCKER_HUB_CHART, INVALID_SUPPRESSION, PARSE_ERROR,
 };
@@ -76,6 +76,20 @@ impl Finding {
             Applicability::DisplayOnly => false,
         })
     }
+}
+
+/// A reference that already names a destination (after `fix --write`, or converted by
+/// hand): not a finding, but the inventory lists it with the source it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Converted {
+    pub span: Span,
+    /// The reference as written.
+    pub text: String,
+    /// The destination it names.
+    pub image: ImageRef,
+    pub source: SourceOf,
+    /// See [`Finding::exact`].
+    pub exact: bool,
 }
 
 /// Everything the check stage needs besides the file.
@@ -164,6 +178,32 @@ impl Checker<'_> {
         }
         findings.sort_by_key(|f| (f.span.start, f.span.end));
         findings
+    }
+
+    /// The references in `extraction` that no rule reports because they already are a
+    /// destination, with their sources; sorted by offset.
+    pub fn converted(&self, extraction: &Extraction) -> Vec<Converted> {
+        extraction
+            .occurrences
+            .iter()
+            .filter(|o| {
+                let reported = match o.role {
+                    Role::Pull => self.rewriter.verdict(&o.image),
+                    Role::Named => self.rewriter.mapped_verdict(&o.image),
+                    Role::Chart => return false,
+                };
+                reported.is_none()
+            })
+            .filter_map(|o| {
+                Some(Converted {
+                    span: o.location(),
+                    text: o.text.clone(),
+                    image: o.image.clone(),
+                    source: self.rewriter.source_of(&o.image, o.role)?,
+                    exact: is_exact(o),
+                })
+            })
+            .collect()
     }
 
     /// The configured severity, or the rule's own; `None` when the rule is off.

@@ -54,6 +54,31 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ImagesFormat::Table)]
         format: ImagesFormat,
     },
+    /// Check that every destination in the inventory can be pulled (exit 1 if one cannot)
+    #[command(
+        long_about = "Check that every destination in the inventory can be pulled: a manifest \
+                      HEAD per distinct destination, following the registry's authentication \
+                      challenge. Credentials come from $REGISTRY_AUTH_FILE, \
+                      $DOCKER_CONFIG/config.json or ~/.docker/config.json (auths, credHelpers, \
+                      credsStore), never from regmig.toml or the command line. Statuses: \
+                      present, missing, denied, differs (--source), unreachable, unresolved. \
+                      Exit 0 when every destination is present (and has its source's digest \
+                      with --source), 1 otherwise, 2 for usage or config errors."
+    )]
+    Verify {
+        #[command(flatten)]
+        common: Common,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
+        format: VerifyFormat,
+        /// Also look up each source and compare its digest with the destination's
+        #[arg(long)]
+        source: bool,
+        /// Registry lookups in flight at once
+        #[arg(long, value_name = "N", default_value_t = 8,
+              value_parser = clap::value_parser!(u16).range(1..=256))]
+        jobs: u16,
+    },
     /// List the rules, or explain one
     Rules {
         /// A rule id, such as docker-hub
@@ -133,4 +158,10 @@ pub enum ImagesFormat {
     Crane,
     Skopeo,
     Regsync,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerifyFormat {
+    Human,
+    Json,
 }

@@ -59,6 +59,8 @@ pub struct Config {
     pub ignore_images: Vec<ImagePattern>,
     ignore_paths: Option<Gitignore>,
     pub levels: HashMap<String, Level>,
+    /// `[registries."HOST"]`: how `verify` and the copy plans reach each registry.
+    pub registries: Registries,
 }
 
 #[derive(Debug)]
@@ -295,6 +297,7 @@ pub fn parse(text: &str, file: &Path, rules: &RuleSet) -> Result<Config, ConfigE
         };
         config.levels.insert(rule.into_inner(), parsed);
     }
+    config.registries = registries::build(raw.registries, text, file)?;
     Ok(config)
 }
 
@@ -511,6 +514,8 @@ struct RawConfig {
     ignore: Option<RawIgnore>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    registries: BTreeMap<Spanned<String>, registries::RawRegistry>,
 }
 
 #[derive(Deserialize)]
@@ -530,10 +535,12 @@ struct RawIgnore {
 }
 
 mod patterns;
+mod registries;
 mod starter;
 #[cfg(test)]
 mod tests;
 
 use patterns::{parse_destination, parse_pattern};
 pub use patterns::{parse_map, parse_template, ChartPrefix, Destination, ImagePattern, Template};
+pub use registries::{Registries, RegistrySettings};
 pub use starter::starter;

@@ -12,11 +12,13 @@ pub mod extract;
 pub mod fix;
 pub mod images;
 pub mod reference;
+pub mod registry;
 pub mod report;
 pub mod rewrite;
 pub mod root;
 pub mod rules;
 pub mod source;
+pub mod verify;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
@@ -36,7 +38,13 @@ use walk::{Candidate, FileKind, WalkError};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Check,
-    Fix { write: bool, allow_unsafe: bool },
+    /// [`Check`](Mode::Check), and also hand on the references that already name a
+    /// destination ([`FileResult::converted`]), for the inventory.
+    Inventory,
+    Fix {
+        write: bool,
+        allow_unsafe: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -83,6 +91,8 @@ pub struct FileResult {
     pub file: SourceFile,
     pub kind: FileKind,
     pub findings: Vec<Finding>,
+    /// Only under [`Mode::Inventory`]: references already converted to a destination.
+    pub converted: Vec<check::Converted>,
     pub change: Option<Change>,
 }
 
@@ -330,8 +340,13 @@ fn process(candidate: &Candidate, pipeline: &Pipeline<'_>, mode: Mode) -> Option
     let extraction = extract::extract_all(kind, &text, mapped);
     // Fixing verifies against what the file held; checking needs nothing more.
     let baseline = matches!(mode, Mode::Fix { .. }).then(|| fix::Baseline::of(&extraction));
+    let converted = if mode == Mode::Inventory {
+        checker.converted(&extraction)
+    } else {
+        Vec::new()
+    };
     let findings = checker.check(kind, &text, extraction);
-    if findings.is_empty() {
+    if findings.is_empty() && converted.is_empty() {
         return None;
     }
     let file = SourceFile {
@@ -361,6 +376,7 @@ fn process(candidate: &Candidate, pipeline: &Pipeline<'_>, mode: Mode) -> Option
         file,
         kind,
         findings,
+        converted,
         change,
     })
 }
@@ -395,6 +411,7 @@ fn unreadable(
             occurrence: None,
             exact: false,
         }],
+        converted: Vec::new(),
         change: None,
     })
 }

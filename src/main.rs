@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use cli::{CheckFormat, Cli, Command, Common, ImagesFormat};
+use cli::{CheckFormat, Cli, Command, Common, ImagesFormat, VerifyFormat};
 use regmig::changes::Changes;
 use regmig::report::{self, Format};
 use regmig::root::RepoRoot;
@@ -132,15 +132,9 @@ fn execute(command: Command) -> io::Result<ExitCode> {
             let Some(config) = load_config(&common, &mut err)? else {
                 return Ok(ExitCode::from(USAGE));
             };
-            let mut inventory = regmig::images::Inventory::default();
-            let scanned = regmig::run(&common.paths, &config, Mode::Check, &mut |file| {
-                inventory.add(&file);
-                Ok(())
-            });
-            if finished(scanned, &mut err)?.is_none() {
+            let Some(images) = inventory(&common, &config, &mut err)? else {
                 return Ok(ExitCode::from(USAGE));
-            }
-            let images = inventory.finish();
+            };
             let format = match format {
                 ImagesFormat::Table => report::images::ImagesFormat::Table,
                 ImagesFormat::Json => report::images::ImagesFormat::Json,
@@ -148,9 +142,9 @@ fn execute(command: Command) -> io::Result<ExitCode> {
                 ImagesFormat::Skopeo => report::images::ImagesFormat::Skopeo,
                 ImagesFormat::Regsync => report::images::ImagesFormat::Regsync,
             };
-            report::images::write(&mut out, format, &images)?;
+            report::images::write(&mut out, format, &images, &config.registries)?;
             out.flush()?;
-            let missing = images.iter().filter(|i| i.copy.is_none()).count();
+            let missing = images.iter().filter(|i| i.lacks_copy()).count();
             if missing > 0 {
                 writeln!(
                     err,
@@ -159,6 +153,46 @@ fn execute(command: Command) -> io::Result<ExitCode> {
                 )?;
             }
             exit_code(missing > 0)
+        }
+        Command::Verify {
+            common,
+            format,
+            source,
+            jobs,
+        } => {
+            let Some(config) = load_config(&common, &mut err)? else {
+                return Ok(ExitCode::from(USAGE));
+            };
+            let credentials = regmig::registry::CredentialStore::from_env();
+            let retry = regmig::registry::Retry::default();
+            let client = match regmig::registry::Client::new(
+                config.registries.clone(),
+                credentials,
+                retry,
+            ) {
+                Ok(client) => client,
+                Err(e) => {
+                    writeln!(err, "regmig: invalid config: {e}")?;
+                    return Ok(ExitCode::from(USAGE));
+                }
+            };
+            let Some(images) = inventory(&common, &config, &mut err)? else {
+                return Ok(ExitCode::from(USAGE));
+            };
+            let options = regmig::verify::Options {
+                source,
+                jobs: jobs.into(),
+            };
+            let outcomes = regmig::verify::verify(&images, &client, options);
+            let format = match format {
+                VerifyFormat::Human => report::verify::VerifyFormat::Human,
+                VerifyFormat::Json => report::verify::VerifyFormat::Json,
+            };
+            report::verify::write(&mut out, format, &outcomes, source)?;
+            out.flush()?;
+            let without = regmig::verify::without_destination(&images);
+            report::verify::summary(&mut err, &outcomes, without)?;
+            exit_code(!outcomes.iter().all(|o| o.passes(source)))
         }
         Command::Init { preset, set } => init(preset.as_deref(), &set, &mut err)?,
         Command::Completions { shell } => {
@@ -259,6 +293,20 @@ fn finished(
             Ok(None)
         }
     }
+}
+
+/// The inventory of `images` and `verify`; `None` after printing a usage-level error.
+fn inventory(
+    common: &Common,
+    config: &regmig::config::Config,
+    err: &mut dyn Write,
+) -> io::Result<Option<Vec<regmig::images::SourceImage>>> {
+    let mut inventory = regmig::images::Inventory::default();
+    let scanned = regmig::run(&common.paths, config, Mode::Inventory, &mut |file| {
+        inventory.add(&file);
+        Ok(())
+    });
+    Ok(finished(scanned, err)?.map(|_| inventory.finish()))
 }
 
 /// `regmig init`: a validated starter config, never over an existing one.

@@ -3,7 +3,7 @@
 //! edits. Loading checks the idempotence invariant: no destination is rewritten again.
 
 use crate::config::{Config, ConfigError, Destination, ImagePattern, Origin};
-use crate::extract::{Occurrence, Part};
+use crate::extract::{Occurrence, Part, Role};
 use crate::reference::ImageRef;
 use crate::rules::{RuleSet, DOCKER_HUB, DOCKER_HUB_CHART, MAPPED_IMAGE};
 use crate::source::Span;
@@ -51,6 +51,18 @@ pub struct Verdict {
     pub rule: &'static str,
     /// Where the image should go, if anywhere.
     pub destination: Option<ImageRef>,
+}
+
+/// Where a reference that already names a destination came from: the mapping inverted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceOf {
+    /// The one source that the rules send to this destination, and the rule that does.
+    Known {
+        source: ImageRef,
+        rule: &'static str,
+    },
+    /// The reference is a destination, but no single source can be named, and why.
+    Ambiguous(String),
 }
 
 /// The compiled rewrite policy: the user's config plus the rules' built-in rewrites.
@@ -175,6 +187,87 @@ impl<'a> Rewriter<'a> {
             .any(|entry| entry.accepts.matches(image, &repository).is_some())
     }
 
+    /// When `image` (found with `role`, and not reported) is where the config or a rule sends
+    /// some other image, that source: every mapping is inverted, and each candidate is kept
+    /// only if rewriting it forward gives `image` back, so first-match-wins holds.
+    pub fn source_of(&self, image: &ImageRef, role: Role) -> Option<SourceOf> {
+        let mut candidates = Vec::new();
+        let mut ambiguity = None;
+        let tag = image.tag.as_deref();
+        let digest = image.digest.as_deref();
+        for entry in &self.config.maps {
+            let Some(rest) = entry.to.unapply(image) else {
+                continue;
+            };
+            if entry.to.fixed_tag().is_some() && entry.from.fixed_tag().is_none() {
+                ambiguity = Some(format!(
+                    "`{}` sets the tag for every tag of `{}`, so the source's tag is unknown",
+                    entry.to.written, entry.from.written
+                ));
+                continue;
+            }
+            candidates.extend(entry.from.source(&rest, tag, digest));
+        }
+        if role == Role::Pull {
+            if let Some(target) = &self.config.target {
+                match target.template.unapply(image) {
+                    Ok(repositories) => {
+                        candidates.extend(repositories.iter().filter_map(|repository| {
+                            let mut source =
+                                ImageRef::parse(&format!("docker.io/{repository}")).ok()?;
+                            source.tag = image.tag.clone();
+                            source.digest = image.digest.clone();
+                            Some(source)
+                        }))
+                    }
+                    Err(reason) => ambiguity = Some(reason.to_owned()),
+                }
+            }
+            for (_, from, to) in &self.builtins {
+                if let Some(rest) = to.unapply(image) {
+                    candidates.extend(from.source(&rest, tag, digest));
+                }
+            }
+        }
+        let wanted = image.canonical();
+        let mut sources: Vec<(ImageRef, &'static str)> = Vec::new();
+        for candidate in candidates {
+            let verdict = match role {
+                Role::Pull => self.verdict(&candidate),
+                Role::Named => self.mapped_verdict(&candidate),
+                Role::Chart => None,
+            };
+            let Some(Verdict {
+                rule,
+                destination: Some(destination),
+            }) = verdict
+            else {
+                continue;
+            };
+            let known = sources
+                .iter()
+                .any(|(s, _)| s.canonical() == candidate.canonical());
+            if destination.canonical() == wanted && !known {
+                sources.push((candidate, rule));
+            }
+        }
+        match sources.len() {
+            0 => ambiguity.map(SourceOf::Ambiguous),
+            1 => {
+                let (source, rule) = sources.remove(0);
+                Some(SourceOf::Known { source, rule })
+            }
+            _ => Some(SourceOf::Ambiguous(format!(
+                "several sources are sent here: {}",
+                sources
+                    .iter()
+                    .map(|(s, _)| format!("`{}`", s.canonical()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
     /// `Some(destination)` when a `[[map]]` entry matches (the destination is `None` only if
     /// the result is not a valid reference).
     fn user_map(&self, image: &ImageRef) -> Option<Option<ImageRef>> {
@@ -282,5 +375,138 @@ pub fn fix_for(occurrence: &Occurrence, destination: &ImageRef, text: &str) -> F
         applicability,
         note,
         edits,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::builtin;
+
+    fn config(text: &str) -> Config {
+        crate::config::parse(text, std::path::Path::new("regmig.toml"), builtin()).unwrap()
+    }
+
+    fn source_of(config_text: &str, reference: &str, role: Role) -> Option<SourceOf> {
+        let config = config(config_text);
+        let rewriter = Rewriter::new(&config, builtin()).unwrap();
+        rewriter.source_of(&ImageRef::parse(reference).unwrap(), role)
+    }
+
+    fn known(config_text: &str, reference: &str) -> String {
+        match source_of(config_text, reference, Role::Pull) {
+            Some(SourceOf::Known { source, .. }) => source.canonical(),
+            other => panic!("{reference}: {other:?}"),
+        }
+    }
+
+    const SHA: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn template_destinations_invert_to_docker_hub() {
+        let path = "[target]\ntemplate = \"ghcr.io/acme/{path}\"\n";
+        assert_eq!(
+            known(path, "ghcr.io/acme/nginx:1.25"),
+            "docker.io/library/nginx:1.25"
+        );
+        assert_eq!(
+            known(path, "ghcr.io/acme/bitnami/redis:7"),
+            "docker.io/bitnami/redis:7"
+        );
+        assert_eq!(
+            known(path, &format!("ghcr.io/acme/nginx:1.25@{SHA}")),
+            format!("docker.io/library/nginx:1.25@{SHA}")
+        );
+        assert_eq!(source_of(path, "quay.io/acme/nginx", Role::Pull), None);
+        // A named image is only ever a [[map]] destination.
+        assert_eq!(source_of(path, "ghcr.io/acme/nginx", Role::Named), None);
+        let split = "[target]\ntemplate = \"mirror.example/{namespace}/{name}\"\n";
+        assert_eq!(
+            known(split, "mirror.example/library/nginx:1"),
+            "docker.io/library/nginx:1"
+        );
+        let preset =
+            "[target]\npreset = \"ecr-pull-through\"\naccount = \"123456789012\"\nregion = \"eu-west-1\"\n";
+        assert_eq!(
+            known(
+                preset,
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/library/nginx:1.27"
+            ),
+            "docker.io/library/nginx:1.27"
+        );
+    }
+
+    #[test]
+    fn map_destinations_invert_to_their_from() {
+        let maps = "[[map]]\nfrom = \"kubeflowkatib/*\"\nto = \"ghcr.io/kubeflow/katib/*\"\n\n\
+                    [[map]]\nfrom = \"ubuntu:18.04\"\nto = \"quay.io/footloose/ubuntu18.04:latest\"\n\n\
+                    [[map]]\nfrom = \"bitnami/*\"\nto = \"bitnamilegacy/*\"\n\n\
+                    [ignore]\nimages = [\"bitnamilegacy/*\"]\n";
+        assert_eq!(
+            known(maps, "ghcr.io/kubeflow/katib/katib-controller:v0.17"),
+            "docker.io/kubeflowkatib/katib-controller:v0.17"
+        );
+        assert_eq!(
+            known(maps, "quay.io/footloose/ubuntu18.04:latest"),
+            "docker.io/library/ubuntu:18.04"
+        );
+        assert_eq!(
+            source_of(maps, "quay.io/footloose/ubuntu18.04:1", Role::Pull),
+            None
+        );
+        // An ignored destination is still a destination.
+        assert_eq!(
+            known(maps, "docker.io/bitnamilegacy/redis:7"),
+            "docker.io/bitnami/redis:7"
+        );
+        assert!(matches!(
+            source_of(maps, "ghcr.io/kubeflow/katib/x:1", Role::Named),
+            Some(SourceOf::Known { .. })
+        ));
+    }
+
+    #[test]
+    fn first_match_wins_and_ignored_sources_are_not_inverted() {
+        // `nginx` goes to quay by the map, so ghcr's nginx is not a destination.
+        let text = "[target]\ntemplate = \"ghcr.io/acme/{path}\"\n\n\
+                    [[map]]\nfrom = \"nginx\"\nto = \"quay.io/acme/nginx\"\n\n\
+                    [ignore]\nimages = [\"myapp\"]\n";
+        assert_eq!(source_of(text, "ghcr.io/acme/nginx:1", Role::Pull), None);
+        assert_eq!(
+            known(text, "quay.io/acme/nginx:1"),
+            "docker.io/library/nginx:1"
+        );
+        assert_eq!(source_of(text, "ghcr.io/acme/myapp:1", Role::Pull), None);
+    }
+
+    #[test]
+    fn ambiguous_inversions_say_why() {
+        let name_only = "[target]\ntemplate = \"quay.io/acme/{name}\"\n";
+        let Some(SourceOf::Ambiguous(reason)) =
+            source_of(name_only, "quay.io/acme/redis:7", Role::Pull)
+        else {
+            panic!("expected an ambiguous source");
+        };
+        assert!(reason.contains("{name}"), "{reason}");
+        let tagged = "[[map]]\nfrom = \"ubuntu\"\nto = \"quay.io/acme/ubuntu:stable\"\n";
+        let Some(SourceOf::Ambiguous(reason)) =
+            source_of(tagged, "quay.io/acme/ubuntu:stable", Role::Pull)
+        else {
+            panic!("expected an ambiguous source");
+        };
+        assert!(reason.contains("tag is unknown"), "{reason}");
+    }
+
+    #[test]
+    fn builtin_destinations_invert() {
+        let Some(SourceOf::Known { source, rule }) =
+            source_of("", "registry.k8s.io/pause:3.9", Role::Pull)
+        else {
+            panic!("expected the legacy registry");
+        };
+        assert_eq!(
+            (source.canonical().as_str(), rule),
+            ("k8s.gcr.io/pause:3.9", "legacy-k8s-registry")
+        );
     }
 }

@@ -364,6 +364,10 @@ impl Classifier {
 /// its name has no extension, since it may be a script with a shebang (decided once it is read).
 fn unclassified(path: &Path, all_text: bool) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
+    // regmig's own config names the sources it maps: it is never a file to convert.
+    if crate::config::FILE_NAMES.contains(&name) {
+        return None;
+    }
     let extensionless = !name.contains('.');
     (all_text || extensionless).then_some(FileKind::Text)
 }

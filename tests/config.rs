@@ -252,3 +252,19 @@ fn an_unreadable_directory_is_exit_2_naming_it() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("locked"), "{stderr}");
 }
+
+#[test]
+fn the_config_itself_is_never_searched_for_mapped_references() {
+    let dir = repo(&[
+        (
+            "regmig.toml",
+            "[[map]]\nfrom = \"acme/api\"\nto = \"ghcr.io/acme/api\"\n",
+        ),
+        ("notes.txt", "deploy acme/api:1.0 first\n"),
+    ]);
+    let out = regmig(dir.path(), &["check", "--format", "concise"]);
+    assert_eq!(
+        out.stdout,
+        "notes.txt:1:8: mapped-image: `acme/api:1.0` is mapped to another registry by regmig.toml; use `ghcr.io/acme/api:1.0`\n"
+    );
+}

@@ -108,6 +108,25 @@ impl ImagePattern {
             (false, false) => self.repository == other.repository,
         }
     }
+
+    /// The tag the pattern restricts matches to, if any.
+    pub fn fixed_tag(&self) -> Option<&str> {
+        self.tag.as_deref()
+    }
+
+    /// The image this pattern matches whose wildcard part is `rest` (the inverse of
+    /// [`matches`](Self::matches)), carrying `tag` unless the pattern fixes one.
+    pub fn source(&self, rest: &str, tag: Option<&str>, digest: Option<&str>) -> Option<ImageRef> {
+        let repository = if self.wildcard {
+            format!("{}{rest}", self.repository)
+        } else {
+            self.repository.clone()
+        };
+        let mut image = ImageRef::parse(&format!("{}/{repository}", self.domain)).ok()?;
+        image.tag = self.tag.clone().or(tag.map(str::to_owned));
+        image.digest = digest.map(str::to_owned);
+        Some(image)
+    }
 }
 
 impl Destination {
@@ -142,6 +161,44 @@ impl Destination {
     pub fn is_wildcard(&self) -> bool {
         self.wildcard
     }
+
+    /// The tag every destination gets, if the `to` sets one.
+    pub fn fixed_tag(&self) -> Option<&str> {
+        self.tag.as_deref()
+    }
+
+    /// The inverse of [`apply`](Self::apply): when `image` has this destination's registry,
+    /// path (prefix) and tag, the part of its repository that `*` stood for (empty without a
+    /// wildcard). The caller confirms by applying the map forward again.
+    pub fn unapply(&self, image: &ImageRef) -> Option<String> {
+        if self.tag.is_some() && image.tag != self.tag {
+            return None;
+        }
+        let own = ImageRef {
+            registry: self.registry.clone(),
+            path: if self.wildcard {
+                format!("{}x", self.path)
+            } else {
+                self.path.clone()
+            },
+            tag: None,
+            digest: None,
+        };
+        if !own.domain().eq_ignore_ascii_case(image.domain()) {
+            return None;
+        }
+        let repository = image.repository();
+        if self.wildcard {
+            let prefix = own.repository();
+            let prefix = prefix.strip_suffix('x').unwrap_or(&prefix);
+            repository
+                .strip_prefix(prefix)
+                .filter(|rest| !rest.is_empty())
+                .map(str::to_owned)
+        } else {
+            (repository == own.repository()).then(String::new)
+        }
+    }
 }
 
 impl Template {
@@ -151,6 +208,71 @@ impl Template {
         new.tag = image.tag.clone();
         new.digest = image.digest.clone();
         Some(new)
+    }
+
+    /// The inverse of [`apply`](Self::apply): the Docker Hub repositories (`library/nginx`)
+    /// whose name this template renders as `image`'s name. `Err` when the name fits the
+    /// template but the template keeps too little of the source to name it (`{name}` alone
+    /// drops the namespace). The caller confirms each candidate by applying it forward.
+    pub fn unapply(&self, image: &ImageRef) -> Result<Vec<String>, &'static str> {
+        let mut found = Vec::new();
+        let mut names = vec![image.name()];
+        if image.canonical_name() != names[0] {
+            names.push(image.canonical_name());
+        }
+        let mut fits = false;
+        for name in &names {
+            let mut bound = Bindings::default();
+            self.bind(0, name, 0, &mut bound, &mut |b: &Bindings| {
+                fits = true;
+                if let Some(repository) = b.repository() {
+                    found.push(repository);
+                }
+            });
+        }
+        found.sort();
+        found.dedup();
+        if found.is_empty() && fits {
+            return Err("the [target] template keeps only the last path component ({name}),                         so the Docker Hub namespace it came from is unknown");
+        }
+        Ok(found)
+    }
+
+    /// Matches segments from `segment` on against `name[at..]`, calling `done` for every
+    /// complete match. Placeholders match any non-empty text; repeated ones must agree.
+    fn bind<'n>(
+        &self,
+        segment: usize,
+        name: &'n str,
+        at: usize,
+        bound: &mut Bindings<'n>,
+        done: &mut dyn FnMut(&Bindings<'n>),
+    ) {
+        let Some(current) = self.segments.get(segment) else {
+            if at == name.len() {
+                done(bound);
+            }
+            return;
+        };
+        if let Segment::Literal(text) = current {
+            if name[at..].starts_with(text.as_str()) {
+                self.bind(segment + 1, name, at + text.len(), bound, done);
+            }
+            return;
+        }
+        for end in at + 1..=name.len() {
+            if !name.is_char_boundary(end) {
+                continue;
+            }
+            let value = &name[at..end];
+            let slot = bound.slot(current);
+            if slot.is_some_and(|v| v != value) {
+                continue;
+            }
+            let previous = slot.replace(value);
+            self.bind(segment + 1, name, end, bound, done);
+            *bound.slot(current) = previous;
+        }
     }
 
     fn render_name(&self, image: &ImageRef) -> String {
@@ -167,6 +289,41 @@ impl Template {
             });
         }
         name_out
+    }
+}
+
+/// What each placeholder matched while inverting a template.
+#[derive(Default)]
+struct Bindings<'n> {
+    path: Option<&'n str>,
+    repo: Option<&'n str>,
+    namespace: Option<&'n str>,
+    name: Option<&'n str>,
+}
+
+impl<'n> Bindings<'n> {
+    fn slot(&mut self, segment: &Segment) -> &mut Option<&'n str> {
+        match segment {
+            Segment::Path => &mut self.path,
+            Segment::Repo => &mut self.repo,
+            Segment::Namespace => &mut self.namespace,
+            Segment::Name | Segment::Literal(_) => &mut self.name,
+        }
+    }
+
+    /// The Docker Hub repository these values came from, when they name one.
+    fn repository(&self) -> Option<String> {
+        if let Some(repo) = self.repo {
+            return Some(repo.to_owned());
+        }
+        if let Some(path) = self.path {
+            return Some(if path.contains('/') {
+                path.to_owned()
+            } else {
+                format!("library/{path}")
+            });
+        }
+        Some(format!("{}/{}", self.namespace?, self.name?))
     }
 }
 

@@ -74,8 +74,8 @@ fn identities(written: &str) -> impl Iterator<Item = String> {
 }
 
 /// A value with `${…}`: the default, a literal name before a variable tag, or (when every
-/// variable has a default) a report without a fix.
-fn interpolated(doc: &Document, key: usize, value: usize) -> Option<Occurrence> {
+/// variable has a default) a report without a fix. GitLab CI values read the same way.
+pub(super) fn interpolated(doc: &Document, key: usize, value: usize) -> Option<Occurrence> {
     let scalar = doc.scalar(value)?;
     let raw = scalar.value.as_str();
     if raw.contains("$$") {

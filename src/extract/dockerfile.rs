@@ -19,6 +19,19 @@ pub fn extract(text: &str) -> Extraction {
     scanner.finish()
 }
 
+/// The defaults of the global `ARG`s (declared before the first `FROM`), which `FROM` lines
+/// expand: what a variable tag such as `golang:${GO_VERSION}` comes to without build args.
+pub fn arg_defaults(text: &str) -> HashMap<String, String> {
+    let mut scanner = Scanner::new(text);
+    scanner.run();
+    scanner
+        .args
+        .into_iter()
+        .filter(|(_, arg)| !arg.value.is_empty())
+        .map(|(name, arg)| (name, arg.value))
+        .collect()
+}
+
 /// A global `ARG` (declared before the first `FROM`) with a default value.
 struct ArgDefault {
     value: String,

@@ -1,13 +1,14 @@
 //! Extract stage, GitLab CI: `image` (a string or its `name`) and `services` entries (strings
 //! or their `name`), at the top level, under `default:` and in every job (hidden `.jobs`
-//! included). `$CI_…` prefixes make a name a variable, so those are not findings. Text kinds
+//! included). `$CI_…` prefixes make a name a variable, so those are not findings; a variable
+//! only in the tag (`golang:$GO_VERSION`) keeps the literal name rewritable. Text kinds
 //! (DESIGN.md §4): `script`, `before_script` and `after_script` lines read as shell, and
 //! `variables:` image variables and `*REGISTRY` + `*REPOSITORY` pairs, top level and per job.
 
 use super::github::{entry, TextKinds};
 use super::shell::Collector;
 use super::yaml::{Document, NodeId};
-use super::{scalar_reference, Occurrence};
+use super::{compose::interpolated, scalar_reference, Occurrence};
 
 /// Top-level keys that are not jobs.
 const RESERVED: &[&str] = &[
@@ -57,9 +58,10 @@ fn job_references(doc: &Document, job: NodeId, out: &mut Vec<Occurrence>) {
 
 /// A string, or a mapping's `name`.
 fn named(doc: &Document, key: NodeId, value: NodeId) -> Option<Occurrence> {
-    match entry(doc, value, "name") {
-        Some((name_key, name)) => scalar_reference(doc, name_key, name),
-        None => scalar_reference(doc, key, value),
+    let (key, value) = entry(doc, value, "name").unwrap_or((key, value));
+    match doc.str(value) {
+        Some(text) if text.contains('$') => interpolated(doc, key, value),
+        _ => scalar_reference(doc, key, value),
     }
 }
 

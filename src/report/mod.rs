@@ -9,6 +9,7 @@ mod human;
 pub mod images;
 mod json;
 mod sarif;
+pub mod verify;
 
 use std::io::{self, Write};
 
@@ -170,6 +171,7 @@ fn only(file: &FileResult, keep: &[bool]) -> FileResult {
             .map(|(f, _)| f.clone())
             .collect(),
         change: None,
+        converted: Vec::new(),
     }
 }
 
