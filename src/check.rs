@@ -26,6 +26,9 @@ pub struct Finding {
     pub occurrence: Option<usize>,
     /// The reference names one image: its tag is not a variable or written elsewhere.
     pub exact: bool,
+    /// The reference is a Helm chart repository, not an image: it has no place in the image
+    /// copy plan.
+    pub chart: bool,
 }
 
 impl Finding {
@@ -119,6 +122,7 @@ impl Checker<'_> {
                     fix: None,
                     occurrence: None,
                     exact: false,
+                    chart: false,
                 });
             }
         }
@@ -138,6 +142,7 @@ impl Checker<'_> {
                     fix: None,
                     occurrence: None,
                     exact: false,
+                    chart: false,
                 });
             }
         }
@@ -171,6 +176,7 @@ impl Checker<'_> {
                 span,
                 canonical: occurrence.image.canonical(),
                 exact: is_exact(&occurrence),
+                chart: occurrence.role == Role::Chart,
                 image: occurrence.text,
                 fix,
                 occurrence: Some(index),

@@ -123,7 +123,8 @@ impl Inventory {
 }
 
 fn finding_use(finding: &Finding) -> Option<Use<'_>> {
-    if finding.canonical.is_empty() {
+    // Helm chart repositories are copied chart version by chart version, not as images.
+    if finding.canonical.is_empty() || finding.chart {
         return None;
     }
     Some(Use {

@@ -410,6 +410,7 @@ fn unreadable(
             fix: None,
             occurrence: None,
             exact: false,
+            chart: false,
         }],
         converted: Vec::new(),
         change: None,

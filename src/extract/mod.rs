@@ -144,8 +144,9 @@ pub struct Extraction {
 pub fn may_hold_references(kind: FileKind, bytes: &[u8]) -> bool {
     let has = |needle: &str| memchr::memmem::find(bytes, needle.as_bytes()).is_some();
     let image = || has("image") || has("Image");
-    // Chart repositories (`charts.rs`): `oci://`, and Argo CD's scheme-less `repoURL`.
-    if has("oci://") || has("repoURL") {
+    // Chart repositories (`charts.rs`): `oci://`, helmfile's `oci: true` and Argo CD's scheme-less
+    // `repoURL`.
+    if has("oci:") || has("repoURL") {
         return true;
     }
     match kind {
