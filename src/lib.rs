@@ -276,6 +276,26 @@ fn note(message: String) {
         .push(message);
 }
 
+/// Change logs and release notes record what was: the images of past releases are not
+/// rewritten by the mapped search (their own kind's rules still apply).
+fn records_history(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let upper = name.to_ascii_uppercase();
+    [
+        "CHANGELOG",
+        "CHANGES",
+        "HISTORY",
+        "NEWS",
+        "RELEASE-NOTES",
+        "RELEASE_NOTES",
+        "RELEASENOTES",
+    ]
+    .iter()
+    .any(|prefix| upper.starts_with(prefix))
+}
+
 /// Binary content, as git decides it: a NUL byte near the start.
 fn is_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(8000)]).is_some()
@@ -326,6 +346,7 @@ fn process(candidate: &Candidate, pipeline: &Pipeline<'_>, mode: Mode) -> Option
         }
     };
     let mapped = match pipeline.mapped {
+        Some(_) if records_history(&candidate.path) => None,
         Some(_) if text.len() > MAPPED_SEARCH_LIMIT => {
             note(format!(
                 "{display}: larger than 8 MiB, not searched for references that [[map]] entries name"

@@ -290,6 +290,9 @@ impl Classifier {
         if let Some(kind) = classify_text(name, &lower) {
             return Some(kind);
         }
+        if name == "Chart.lock" || name == "requirements.lock" {
+            return Some(FileKind::HelmChart);
+        }
         if is_templated_yaml_name(&lower) {
             return Some(FileKind::HelmTemplate);
         }
@@ -299,7 +302,9 @@ impl Classifier {
         if name == "Kustomization" || stem == Some("kustomization") {
             return Some(FileKind::Kustomize);
         }
-        if (stem.is_some() || lower.ends_with(".tpl")) && self.in_chart_templates(path) {
+        // `NOTES.txt` prints commands and images to the installer: read like the templates.
+        let template_file = stem.is_some() || lower.ends_with(".tpl") || lower.ends_with(".txt");
+        if template_file && self.in_chart_templates(path) {
             return Some(FileKind::HelmTemplate);
         }
         let stem = stem?;

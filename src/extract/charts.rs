@@ -60,14 +60,24 @@ fn entry(doc: &Document, map: NodeId, name: &str) -> Option<(NodeId, NodeId)> {
         .find(|&(k, _)| doc.str(k) == Some(name))
 }
 
-/// `Chart.yaml`: `dependencies[].repository: oci://…`.
+/// `Chart.yaml`: `dependencies[].repository: oci://…`. In `Chart.lock` the same entries are
+/// reported without a fix: its `digest` hashes the dependencies, so Helm must regenerate it.
 pub fn chart_yaml(doc: &Document, out: &mut Vec<Occurrence>) {
-    let Some(dependencies) = doc.root().and_then(|r| doc.get(r, "dependencies")) else {
+    let Some(root) = doc.root() else {
         return;
     };
+    let Some(dependencies) = doc.get(root, "dependencies") else {
+        return;
+    };
+    let lock = doc.get(root, "digest").is_some() && doc.get(root, "generated").is_some();
     for &dependency in doc.items(dependencies) {
         if let Some((key, value)) = entry(doc, dependency, "repository") {
-            out.extend(scalar(doc, key, value, Scheme::Required));
+            out.extend(scalar(doc, key, value, Scheme::Required).map(|mut found| {
+                if lock {
+                    found.blocker = Some(Blocker::Generated);
+                }
+                found
+            }));
         }
     }
 }

@@ -16,6 +16,11 @@ pub fn values(doc: &Document, text: &str, out: &mut Vec<Occurrence>) {
     let Some(root) = doc.root() else {
         return;
     };
+    // A helm-unittest suite sets values to assert on what the templates render; nothing in
+    // it is pulled.
+    if doc.get(root, "suite").is_some() && doc.get(root, "tests").is_some() {
+        return;
+    }
     // Kubernetes objects kept in a chart (`crds/`, `files/`) are read as what they are.
     if doc.get(root, "apiVersion").is_some() && doc.get(root, "kind").is_some() {
         super::kubernetes::document(doc, out);

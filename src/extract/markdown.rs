@@ -2,14 +2,16 @@
 //! blocks (`sh`, `bash`, `shell`, `console`, `zsh`, `shell-session`) are read as shell with
 //! prompts (`$ `, and `# ` in session blocks) blanked and, once a block uses prompts, the
 //! lines that are neither commands nor their continuations (output) left out; `yaml` blocks
-//! get the `image:` line scan, `dockerfile` blocks the Dockerfile extractor. Prose and
-//! indented code are never read.
+//! are read as Compose or Kubernetes YAML when they parse (else by `image:` line), and
+//! `dockerfile` blocks by the Dockerfile extractor. Prose and indented code are never read,
+//! and stand-in names (`your-image`, `myorg/app`) are never references.
 
 use std::ops::Range;
 
 use super::shell::lex::Dialect;
 use super::shell::{scan, Collector, ToolVariables};
-use super::{dockerfile, helm, Extraction, Occurrence};
+use super::{compose, dockerfile, helm, kubernetes, yaml, Extraction, Occurrence};
+use crate::reference::ImageRef;
 use crate::source::Span;
 
 const SHELLS: &[&str] = &["sh", "bash", "shell", "zsh", "ksh"];
@@ -36,7 +38,7 @@ pub fn extract(text: &str) -> Extraction {
             let block_id = collector.block();
             collector.add(found.mapped(&shift, &view, text), block_id);
         } else if matches!(language, "yaml" | "yml") {
-            for occurrence in helm::template(body).occurrences {
+            for occurrence in yaml_block(body) {
                 collector.occurrence(shifted(occurrence, base));
             }
         } else if matches!(language, "dockerfile" | "containerfile") {
@@ -45,10 +47,75 @@ pub fn extract(text: &str) -> Extraction {
             }
         }
     }
+    let mut occurrences = collector.finish();
+    occurrences.retain(|o| !is_placeholder(&o.image));
     Extraction {
-        occurrences: collector.finish(),
+        occurrences,
         errors: Vec::new(),
     }
+}
+
+/// A YAML example read as what it shows when it parses (a Compose file: services with
+/// `build:` are local; Kubernetes objects and container lists: images where containers live;
+/// other YAML: values with a `/`, tag or digest), else by `image:` line.
+fn yaml_block(body: &str) -> Vec<Occurrence> {
+    let mut found = Vec::new();
+    let parsed = yaml::parse_stream(body, |doc| {
+        let is_compose = doc
+            .root()
+            .is_some_and(|root| doc.get(root, "services").is_some_and(|s| doc.is_map(s)));
+        if is_compose {
+            compose::document(doc, &mut found);
+        } else {
+            kubernetes::document(doc, &mut found);
+        }
+    });
+    match parsed {
+        Ok(()) => found,
+        Err(_) => helm::template(body).occurrences,
+    }
+}
+
+/// Names that documentation uses as stand-ins for the reader's own image (`your-image`,
+/// `myorg/app`, `image:tag`): never a pull to rewrite.
+fn is_placeholder(image: &ImageRef) -> bool {
+    const STAND_INS: &[&str] = &[
+        "image",
+        "example",
+        "foo",
+        "bar",
+        "baz",
+        "org",
+        "namespace",
+        "username",
+        "user",
+        "repo",
+        "repository",
+        "name",
+        "placeholder",
+        "some-image",
+        "app-image",
+    ];
+    const MINE: &[&str] = &[
+        "myorg",
+        "myrepo",
+        "myimage",
+        "myapp",
+        "myuser",
+        "myregistry",
+        "myproject",
+        "mycompany",
+        "myaccount",
+        "myname",
+        "myteam",
+    ];
+    image.familiar_path().split('/').any(|component| {
+        component.starts_with("your")
+            || component.starts_with("my-")
+            || component.starts_with("my_")
+            || MINE.contains(&component)
+            || STAND_INS.contains(&component)
+    })
 }
 
 fn shifted(mut occurrence: Occurrence, by: usize) -> Occurrence {

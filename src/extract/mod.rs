@@ -52,6 +52,8 @@ pub enum Blocker {
     Variables,
     /// The file has a parse error, so its structure is not certain.
     ParseError,
+    /// The file is generated from another that regmig edits (`Chart.lock`).
+    Generated,
 }
 
 impl Blocker {
@@ -63,6 +65,9 @@ impl Blocker {
             Blocker::LineContinuation => "the reference is split across a line continuation",
             Blocker::Variables => "the name is assembled from variables",
             Blocker::ParseError => "the file has a parse error",
+            Blocker::Generated => {
+                "the file is generated: run `helm dependency update` once Chart.yaml is fixed"
+            }
         }
     }
 }
@@ -223,6 +228,7 @@ pub fn extract(kind: FileKind, text: &str) -> Extraction {
         FileKind::Shell
             | FileKind::Makefile
             | FileKind::Markdown
+            | FileKind::HelmTemplate
             | FileKind::GithubActions
             | FileKind::GitlabCi
     ) {

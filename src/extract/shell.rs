@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 use self::assign::Assignment;
 use self::embed::OffsetMap;
 use self::lex::Dialect;
-use super::{Extraction, Occurrence};
+use super::{Extraction, Occurrence, Role};
 
 /// What one piece of shell text holds, in its own coordinates.
 #[derive(Clone, Debug, Default)]
@@ -31,6 +31,8 @@ pub struct Scan {
     pub assignments: Vec<Assignment>,
     /// Variables read by own-image operands (`docker build -t $IMG`, `docker push $IMG`).
     pub own_variables: Vec<String>,
+    /// Canonical names the file builds, tags or pushes itself (`docker build -t my-app .`).
+    pub own_images: Vec<String>,
 }
 
 impl Scan {
@@ -64,6 +66,7 @@ pub struct Collector {
     occurrences: Vec<Occurrence>,
     assignments: Vec<Assignment>,
     own: HashSet<String>,
+    own_images: HashSet<String>,
     blocks: usize,
 }
 
@@ -82,6 +85,7 @@ impl Collector {
             self.assignments.push(assignment);
         }
         self.own.extend(scan.own_variables);
+        self.own_images.extend(scan.own_images);
     }
 
     pub fn assignment(&mut self, assignment: Assignment) {
@@ -99,7 +103,32 @@ impl Collector {
     pub fn finish(mut self) -> Vec<Occurrence> {
         let resolved = assign::resolve(&self.assignments, &self.own);
         self.occurrences.extend(resolved);
+        reconcile(&mut self.occurrences, &self.own_images);
         self.occurrences
+    }
+}
+
+/// Makes the uses of one image in a file agree. An image the file builds itself (`docker
+/// build -t my-app .`, then `docker run my-app`) is never a Docker Hub pull; an image the file
+/// pulls and then hands on (`docker pull busybox`, then `kind load docker-image busybox` or
+/// `docker tag busybox …`) is rewritten everywhere, so the later steps still find it.
+fn reconcile(occurrences: &mut [Occurrence], own_images: &HashSet<String>) {
+    for occurrence in occurrences.iter_mut() {
+        if occurrence.role == Role::Pull && own_images.contains(&occurrence.image.canonical_name())
+        {
+            occurrence.role = Role::Named;
+        }
+    }
+    let pulled: HashSet<String> = occurrences
+        .iter()
+        .filter(|o| o.role == Role::Pull)
+        .map(|o| o.image.canonical_name())
+        .collect();
+    for occurrence in occurrences.iter_mut() {
+        let name = occurrence.image.canonical_name();
+        if occurrence.role == Role::Named && pulled.contains(&name) && !own_images.contains(&name) {
+            occurrence.role = Role::Pull;
+        }
     }
 }
 

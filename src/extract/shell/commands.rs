@@ -109,7 +109,9 @@ impl Ctx<'_> {
             if !word.contiguous(0..text.len()) {
                 return None;
             }
-            return Some(text.rsplit('/').next().unwrap_or(text).to_owned());
+            // `cluster/kubectl.sh` is a wrapper named after the tool it runs.
+            let base = text.rsplit('/').next().unwrap_or(text);
+            return Some(base.strip_suffix(".sh").unwrap_or(base).to_owned());
         }
         tool_value(word, self.tools)
     }
@@ -120,8 +122,22 @@ impl Ctx<'_> {
         }
     }
 
-    /// An own image (`build -t`, `push`, `kind load`): named, and its variables are own.
+    /// An own image (`build -t`, a `tag` target, `push`): named, and its variables and its
+    /// literal name are own.
     pub(super) fn own(&mut self, word: &Word, statement: usize) {
+        if let Some(occurrence) = refs::occurrence(word, statement, Role::Named, self.source) {
+            self.out.own_images.push(occurrence.image.canonical_name());
+            self.out.occurrences.push(occurrence);
+        }
+        self.out
+            .own_variables
+            .extend(word.variables().map(str::to_owned));
+    }
+
+    /// An image loaded from the local engine (`kind load docker-image`, `minikube image
+    /// load`): named, its variables own; a pull of the same image in the file makes it follow
+    /// that pull.
+    pub(super) fn load(&mut self, word: &Word, statement: usize) {
         self.reference(word, statement, Role::Named);
         self.out
             .own_variables

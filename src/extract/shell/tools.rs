@@ -151,28 +151,35 @@ impl Ctx<'_> {
         None
     }
 
-    /// `kind load docker-image IMAGE…`: images built locally, so the project's own;
-    /// `kind create cluster --config -` reads YAML from its input.
+    /// `kind load docker-image IMAGE…`: images loaded from the local engine (built there, or
+    /// pulled earlier in the same file: the collector decides); `kind create cluster --image
+    /// NODE` pulls the node image; `--config -` reads YAML from its input.
     pub(super) fn kind(&mut self, args: &[Word], statement: usize) -> Option<Consumer> {
         let subcommand = |a: &str, b: &str| {
             args.first().is_some_and(|w| w.is(a)) && args.get(1).is_some_and(|w| w.is(b))
         };
         if subcommand("load", "docker-image") {
             for i in known(LOAD.operands(&args[2..], true)) {
-                self.own(&args[2 + i], statement);
+                self.load(&args[2 + i], statement);
             }
         } else if subcommand("create", "cluster") {
-            return reads_stdin(&args[2..], "config", None).then_some(Consumer::Yaml);
+            let rest = &args[2..];
+            for i in 0..rest.len() {
+                if let Some((word, at)) = Options::value_at(rest, i, "image", None) {
+                    self.reference(&word.tail(at), statement, Role::Pull);
+                }
+            }
+            return reads_stdin(rest, "config", None).then_some(Consumer::Yaml);
         }
         None
     }
 
-    /// `minikube image load IMAGE`: a locally built image, the project's own.
+    /// `minikube image load IMAGE`: an image from the local engine, like `kind load`.
     pub(super) fn minikube(&mut self, args: &[Word], statement: usize) -> Option<Consumer> {
         if args.first().is_some_and(|w| w.is("image")) && args.get(1).is_some_and(|w| w.is("load"))
         {
             for i in known(LOAD.operands(&args[2..], true)) {
-                self.own(&args[2 + i], statement);
+                self.load(&args[2 + i], statement);
             }
         }
         None
