@@ -31,7 +31,8 @@ pub struct Scan {
     pub assignments: Vec<Assignment>,
     /// Variables read by own-image operands (`docker build -t $IMG`, `docker push $IMG`).
     pub own_variables: Vec<String>,
-    /// Canonical names the file builds, tags or pushes itself (`docker build -t my-app .`).
+    /// Images the file builds, tags or pushes itself (`docker build -t my-app .`), fully
+    /// qualified.
     pub own_images: Vec<String>,
 }
 
@@ -113,20 +114,23 @@ impl Collector {
 /// pulls and then hands on (`docker pull busybox`, then `kind load docker-image busybox` or
 /// `docker tag busybox …`) is rewritten everywhere, so the later steps still find it.
 fn reconcile(occurrences: &mut [Occurrence], own_images: &HashSet<String>) {
+    // An own image written with a tag names that tag only; without one, every tag.
+    let is_own = |image: &crate::reference::ImageRef| {
+        own_images.contains(&image.canonical()) || own_images.contains(&image.canonical_name())
+    };
     for occurrence in occurrences.iter_mut() {
-        if occurrence.role == Role::Pull && own_images.contains(&occurrence.image.canonical_name())
-        {
+        if occurrence.role == Role::Pull && is_own(&occurrence.image) {
             occurrence.role = Role::Named;
         }
     }
     let pulled: HashSet<String> = occurrences
         .iter()
         .filter(|o| o.role == Role::Pull)
-        .map(|o| o.image.canonical_name())
+        .map(|o| o.image.canonical())
         .collect();
     for occurrence in occurrences.iter_mut() {
-        let name = occurrence.image.canonical_name();
-        if occurrence.role == Role::Named && pulled.contains(&name) && !own_images.contains(&name) {
+        let image = &occurrence.image;
+        if occurrence.role == Role::Named && pulled.contains(&image.canonical()) && !is_own(image) {
             occurrence.role = Role::Pull;
         }
     }

@@ -126,7 +126,7 @@ impl Ctx<'_> {
     /// literal name are own.
     pub(super) fn own(&mut self, word: &Word, statement: usize) {
         if let Some(occurrence) = refs::occurrence(word, statement, Role::Named, self.source) {
-            self.out.own_images.push(occurrence.image.canonical_name());
+            self.out.own_images.push(occurrence.image.canonical());
             self.out.occurrences.push(occurrence);
         }
         self.out

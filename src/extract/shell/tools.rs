@@ -5,6 +5,7 @@ use super::bodies::Consumer;
 use super::commands::{known, Ctx};
 use super::lex::Word;
 use super::options::{Operands, Options, CRANE, CRICTL, CRICTL_PULL, CTR, CTR_PULL, KUBECTL, LOAD};
+use super::refs;
 use crate::extract::Role;
 
 /// Transports `skopeo` accepts; only `docker://` names a registry image.
@@ -162,6 +163,18 @@ impl Ctx<'_> {
             for i in known(LOAD.operands(&args[2..], true)) {
                 self.load(&args[2 + i], statement);
             }
+        } else if subcommand("build", "node-image") {
+            // The node image is built here: `kindest/node:latest` unless `--image` says.
+            let rest = &args[2..];
+            let named = (0..rest.len())
+                .find_map(|i| Options::value_at(rest, i, "image", None))
+                .and_then(|(word, at)| {
+                    refs::occurrence(&word.tail(at), statement, Role::Named, self.source)
+                })
+                .map(|o| o.image.canonical());
+            self.out
+                .own_images
+                .push(named.unwrap_or_else(|| "docker.io/kindest/node:latest".to_owned()));
         } else if subcommand("create", "cluster") {
             let rest = &args[2..];
             for i in 0..rest.len() {
