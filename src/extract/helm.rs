@@ -305,13 +305,13 @@ fn image_list(doc: &Document, text: &str, block_id: NodeId, out: &mut Vec<Occurr
 
 /// Maps offsets in a literal block scalar's value back to the file: value line `i` is file
 /// line `i` of the block with the block's indentation in front.
-struct BlockLines {
+pub(super) struct BlockLines {
     /// For each value line: (offset in the value, offset in the file, length).
     lines: Vec<(usize, usize, usize)>,
 }
 
 impl BlockLines {
-    fn new(text: &str, block: &Scalar) -> Option<BlockLines> {
+    pub(super) fn new(text: &str, block: &Scalar) -> Option<BlockLines> {
         let first_line_start = text[..block.span.start].rfind('\n').map_or(0, |i| i + 1);
         let indent = block.span.start - first_line_start;
         let mut lines = Vec::new();
@@ -337,7 +337,7 @@ impl BlockLines {
     }
 
     /// The file span of a span of the value that lies within one line.
-    fn map(&self, span: Span) -> Option<Span> {
+    pub(super) fn map(&self, span: Span) -> Option<Span> {
         let &(value_start, file_start, len) = self
             .lines
             .iter()

@@ -4,6 +4,7 @@
 pub mod charts;
 pub mod compose;
 pub mod dockerfile;
+pub mod embedded;
 pub mod env;
 pub mod github;
 pub mod gitlab;
@@ -295,6 +296,7 @@ fn yaml_family(kind: FileKind, text: &str) -> Extraction {
         _ => {
             kubernetes::document(doc, occurrences);
             charts::manifests(doc, occurrences);
+            embedded::manifests(doc, text, occurrences);
         }
     });
     if let Err(error) = result {
