@@ -87,7 +87,8 @@ fn token_at(text: &str, at: usize, prefix: &Prefix) -> Option<Occurrence> {
         end += 1;
     }
     let token = &text[start..end];
-    if token.contains("://") {
+    // A URL, or a path (`/opt/bitnami/redis`, `./bitnami/x`, even `/key:bitnami/x`).
+    if token.contains("://") || token.starts_with(['/', '.']) {
         return None;
     }
     // `key:bitnami/redis`: a `:` after a key ends it (a `host:port/` does not).
