@@ -26,9 +26,9 @@ pub struct Finding {
     pub occurrence: Option<usize>,
     /// The reference names one image: its tag is not a variable or written elsewhere.
     pub exact: bool,
-    /// The reference is a Helm chart repository, not an image: it has no place in the image
-    /// copy plan.
-    pub chart: bool,
+    /// What the file does with the reference: only pulled images (and the project's own)
+    /// belong in the copy plan, not chart repositories or override selectors.
+    pub role: Role,
 }
 
 impl Finding {
@@ -45,6 +45,9 @@ impl Finding {
         }
         let text = &self.image;
         let what = match self.rule {
+            DOCKER_HUB if self.role == Role::Matcher => format!(
+                "`{text}` selects a Docker Hub image to override (it must follow that image to keep matching)"
+            ),
             DOCKER_HUB => format!("`{text}` is pulled from Docker Hub"),
             DOCKER_HUB_CHART => {
                 format!("Helm chart repository `{text}` is pulled from Docker Hub")
@@ -122,7 +125,7 @@ impl Checker<'_> {
                     fix: None,
                     occurrence: None,
                     exact: false,
-                    chart: false,
+                    role: Role::Pull,
                 });
             }
         }
@@ -142,13 +145,13 @@ impl Checker<'_> {
                     fix: None,
                     occurrence: None,
                     exact: false,
-                    chart: false,
+                    role: Role::Pull,
                 });
             }
         }
         for (index, occurrence) in extraction.occurrences.into_iter().enumerate() {
             let verdict = match occurrence.role {
-                Role::Pull => self.rewriter.verdict(&occurrence.image),
+                Role::Pull | Role::Matcher => self.rewriter.verdict(&occurrence.image),
                 Role::Named => self.rewriter.mapped_verdict(&occurrence.image),
                 Role::Chart => self.rewriter.chart_verdict(&occurrence.image),
             };
@@ -176,7 +179,7 @@ impl Checker<'_> {
                 span,
                 canonical: occurrence.image.canonical(),
                 exact: is_exact(&occurrence),
-                chart: occurrence.role == Role::Chart,
+                role: occurrence.role,
                 image: occurrence.text,
                 fix,
                 occurrence: Some(index),
@@ -196,7 +199,7 @@ impl Checker<'_> {
                 let reported = match o.role {
                     Role::Pull => self.rewriter.verdict(&o.image),
                     Role::Named => self.rewriter.mapped_verdict(&o.image),
-                    Role::Chart => return false,
+                    Role::Chart | Role::Matcher => return false,
                 };
                 reported.is_none()
             })

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use crate::check::{Converted, Finding};
+use crate::extract::Role;
 use crate::reference::ImageRef;
 use crate::rewrite::SourceOf;
 use crate::source::LineIndex;
@@ -124,7 +125,7 @@ impl Inventory {
 
 fn finding_use(finding: &Finding) -> Option<Use<'_>> {
     // Helm chart repositories are copied chart version by chart version, not as images.
-    if finding.canonical.is_empty() || finding.chart {
+    if finding.canonical.is_empty() || matches!(finding.role, Role::Chart | Role::Matcher) {
         return None;
     }
     Some(Use {

@@ -431,7 +431,7 @@ fn unreadable(
             fix: None,
             occurrence: None,
             exact: false,
-            chart: false,
+            role: extract::Role::Pull,
         }],
         converted: Vec::new(),
         change: None,

@@ -235,7 +235,7 @@ impl<'a> Rewriter<'a> {
             let verdict = match role {
                 Role::Pull => self.verdict(&candidate),
                 Role::Named => self.mapped_verdict(&candidate),
-                Role::Chart => None,
+                Role::Chart | Role::Matcher => None,
             };
             let Some(Verdict {
                 rule,

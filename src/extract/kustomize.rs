@@ -21,7 +21,13 @@ pub fn document(doc: &Document, out: &mut Vec<Occurrence>) {
             } else {
                 ""
             };
-            out.extend(name_reference(doc, key, name, suffix));
+            let selects_only = new_name.is_some();
+            out.extend(name_reference(doc, key, name, suffix).map(|mut found| {
+                if selects_only {
+                    found.role = Role::Matcher;
+                }
+                found
+            }));
         }
         if let Some((key, name)) = new_name {
             out.extend(name_reference(doc, key, name, &suffix));

@@ -83,6 +83,10 @@ pub enum Role {
     /// -t`, `docker push`) or a mention in prose or code. Reported only when a `[[map]]`
     /// names it, so an own-image rename changes the push and the later pull together.
     Named,
+    /// A name that only selects an image to override (Kustomize `images[].name` next to a
+    /// `newName`): rewritten with the image it selects, so it keeps matching, but never pulled
+    /// itself.
+    Matcher,
     /// An OCI Helm chart repository (`oci://registry-1.docker.io/bitnamicharts/redis`,
     /// written here without the scheme): rule `docker-hub-chart`, fixed by an `oci://` map.
     Chart,
