@@ -30,7 +30,11 @@ pub fn extract(text: &str) -> Extraction {
     for block in fenced_blocks(text) {
         let body = &text[block.content.clone()];
         let base = block.content.start;
-        let language = block.language.as_str();
+        let language = match block.language.as_str() {
+            // A block without a language is read as what it plainly is.
+            "" => guess_language(body),
+            language => language,
+        };
         if SHELLS.contains(&language) || SESSIONS.contains(&language) {
             let view = shell_view(body, SESSIONS.contains(&language));
             let found = scan(&view, Dialect::Shell, &ToolVariables::new());
@@ -53,6 +57,54 @@ pub fn extract(text: &str) -> Extraction {
         occurrences,
         errors: Vec::new(),
     }
+}
+
+/// The language of an untagged block, when its content says so beyond doubt: YAML that parses
+/// as a mapping holding `services:` or `apiVersion` + `kind`, a Dockerfile whose first
+/// instruction is `FROM`, or commands that start with a container tool (a `$ ` prompt allowed).
+/// Anything else is left unread.
+fn guess_language(body: &str) -> &'static str {
+    let lines = || {
+        body.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    };
+    let Some(first) = lines().next() else {
+        return "";
+    };
+    if first.starts_with("FROM ")
+        || first.starts_with("ARG ") && lines().any(|l| l.starts_with("FROM "))
+    {
+        return "dockerfile";
+    }
+    let mut is_manifest = false;
+    let parsed = yaml::parse_stream(body, |doc| {
+        is_manifest |= doc.root().is_some_and(|root| {
+            doc.is_map(root)
+                && (doc.get(root, "services").is_some()
+                    || doc.get(root, "apiVersion").is_some() && doc.get(root, "kind").is_some())
+        });
+    });
+    // An abbreviated file (`...` for the elided parts) does not parse, but still opens like one.
+    let opens_like_manifest = ["services:", "apiVersion:", "version:"]
+        .iter()
+        .any(|key| first.starts_with(key))
+        && body.contains("image:");
+    if is_manifest && parsed.is_ok() || parsed.is_err() && opens_like_manifest {
+        return "yaml";
+    }
+    const TOOLS: &[&str] = &["docker ", "podman ", "nerdctl ", "kubectl ", "sudo docker "];
+    let mut continued = false;
+    let commands = lines().all(|line| {
+        let command = line.strip_prefix("$ ").unwrap_or(line);
+        let ok = continued || TOOLS.iter().any(|tool| command.starts_with(tool));
+        continued = line.ends_with('\\');
+        ok
+    });
+    if commands {
+        return "console";
+    }
+    ""
 }
 
 /// A YAML example read as what it shows when it parses (a Compose file: services with
