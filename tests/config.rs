@@ -222,7 +222,6 @@ fn human_output_never_splits_an_image_reference() {
 #[test]
 fn an_unreadable_directory_is_exit_2_naming_it() {
     use std::os::unix::fs::PermissionsExt;
-    use std::process::Command;
     let dir = repo(&[
         ("a/Dockerfile", "FROM nginx\n"),
         ("locked/Dockerfile", "FROM redis\n"),
@@ -233,15 +232,7 @@ fn an_unreadable_directory_is_exit_2_naming_it() {
     }
     fs::set_permissions(root.join("a/Dockerfile"), fs::Permissions::from_mode(0o644)).unwrap();
     fs::set_permissions(root.join("locked"), fs::Permissions::from_mode(0o000)).unwrap();
-    let binary = env!("CARGO_BIN_EXE_regmig");
-    // Root lists anything: drop to nobody when running as root.
-    let mut command = if unsafe { libc::geteuid() } == 0 {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", binary]);
-        c
-    } else {
-        Command::new(binary)
-    };
+    let mut command = common::regmig_unprivileged();
     let out = command
         .args(["check", "--format", "concise"])
         .current_dir(root)

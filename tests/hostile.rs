@@ -248,15 +248,7 @@ fn unreadable_files_are_reported_and_the_run_continues() {
     }
     fs::set_permissions(root.join("b/Dockerfile"), fs::Permissions::from_mode(0o644)).unwrap();
     fs::set_permissions(root.join("a/Dockerfile"), fs::Permissions::from_mode(0o000)).unwrap();
-    let binary = env!("CARGO_BIN_EXE_regmig");
-    // Root reads anything: drop to nobody when running as root.
-    let mut command = if unsafe { libc::geteuid() } == 0 {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", binary]);
-        c
-    } else {
-        Command::new(binary)
-    };
+    let mut command = common::regmig_unprivileged();
     let out = command
         .args(["check", "--format", "concise"])
         .current_dir(root)

@@ -355,3 +355,16 @@ fn compare_expr(a: &hcl::Expression, b: &hcl::Expression, key: &str) -> Result<(
         _ => Err(format!("`{key}`: {a:?} became {b:?}")),
     }
 }
+
+/// A command running the regmig binary as an unprivileged user: `nobody` through `setpriv`
+/// when the tests run as root (root reads and lists anything), else the current user.
+pub fn regmig_unprivileged() -> Command {
+    let binary = env!("CARGO_BIN_EXE_regmig");
+    if unsafe { libc::geteuid() } == 0 {
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups", binary]);
+        command
+    } else {
+        Command::new(binary)
+    }
+}
