@@ -15,6 +15,7 @@ pub mod kustomize;
 pub mod makefile;
 pub mod mapped;
 pub mod markdown;
+mod prefilter;
 pub mod shell;
 pub mod terraform;
 pub mod vars;
@@ -147,8 +148,10 @@ pub struct Extraction {
 /// A cheap byte search that rules out files which cannot hold a reference, so most files
 /// need no parse: every reference a YAML-family or Terraform extractor reports sits under a
 /// key containing `image` or `Image`, except GitHub's `container:` / `docker://` and
-/// GitLab's `services:` strings; Terraform names are compared ignoring case. Text kinds (and
-/// the shell in CI files) need a tool's name or an image word ([`text_may_hold_references`]).
+/// GitLab's `services:` strings; Terraform names are compared ignoring case. Kubernetes YAML,
+/// chart values and JSON need such a key with a possibly scalar value ([`prefilter`]). Text
+/// kinds (and the shell in CI files) need a tool's name or an image word
+/// ([`text_may_hold_references`]).
 /// Dockerfiles are always parsed. `tests/properties.rs` checks that a skipped file never
 /// holds a reference.
 pub fn may_hold_references(kind: FileKind, bytes: &[u8]) -> bool {
@@ -170,6 +173,10 @@ pub fn may_hold_references(kind: FileKind, bytes: &[u8]) -> bool {
             contains_ignoring_case(bytes, b"image")
         }
         FileKind::Shell | FileKind::Makefile => text_may_hold_references(bytes),
+        // CRDs and JSON schemas say `image` everywhere, but as keys of mappings.
+        FileKind::Kubernetes | FileKind::HelmValues | FileKind::Json => {
+            prefilter::image_key_may_hold_scalar(bytes)
+        }
         FileKind::Env => variable_words(bytes),
         FileKind::Markdown => {
             (has("```") || has("~~~"))
