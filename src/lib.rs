@@ -22,10 +22,8 @@ pub mod verify;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
-
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use check::{Checker, Finding};
 use config::{Config, ConfigError};
@@ -154,13 +152,13 @@ fn is_interrupted() -> bool {
     interrupted().load(Ordering::SeqCst)
 }
 
-/// How many files are processed in parallel before their results are handed on: enough to
-/// keep every core busy, few enough that memory stays bounded whatever the tree's size.
-const CHUNK: usize = 256;
+/// How far the workers may run ahead of the oldest file whose result is not yet handed on:
+/// results come back out of order and wait for it, so this bounds what is held.
+const WINDOW: usize = 1024;
 
 /// Runs the pipeline over `paths` (`.` when empty), handing every file with something to
-/// report to `sink` in path order, as soon as its chunk is done. Returns how many files were
-/// scanned.
+/// report to `sink` in path order, as soon as it and every file before it are done. Returns
+/// how many files were scanned.
 pub fn run(
     paths: &[PathBuf],
     config: &Config,
@@ -185,19 +183,101 @@ pub fn run(
         paths
     };
     let candidates = walk::collect(paths, config).map_err(Error::Walk)?;
-    for chunk in candidates.chunks(CHUNK) {
-        if is_interrupted() {
-            return Err(Error::Interrupted);
-        }
-        let results: Vec<Option<FileResult>> = chunk
-            .par_iter()
-            .map(|candidate| process(candidate, &pipeline, mode))
-            .collect();
-        for result in results.into_iter().flatten() {
-            sink(result).map_err(Error::Output)?;
-        }
+    if is_interrupted() {
+        return Err(Error::Interrupted);
+    }
+    in_order(&candidates, &pipeline, mode, sink)?;
+    if is_interrupted() {
+        return Err(Error::Interrupted);
     }
     Ok(candidates.len())
+}
+
+/// How many files are processed at once: `REGMIG_THREADS`, or one per core.
+fn worker_count() -> usize {
+    std::env::var("REGMIG_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Workers take the candidates in path order, each reading into a buffer it keeps; the calling
+/// thread puts their results back in order and hands them to `sink`. A worker never runs more
+/// than [`WINDOW`] files ahead of the oldest result not yet handed on.
+fn in_order(
+    candidates: &[Candidate],
+    pipeline: &Pipeline<'_>,
+    mode: Mode,
+    sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let next = AtomicUsize::new(0);
+    let handed_on = (Mutex::new(0usize), Condvar::new());
+    let stop = AtomicBool::new(false);
+    let (results, received) = std::sync::mpsc::channel::<(usize, Option<FileResult>)>();
+    std::thread::scope(|scope| {
+        for _ in 0..worker_count().min(candidates.len()) {
+            let results = results.clone();
+            let (next, handed_on, stop) = (&next, &handed_on, &stop);
+            scope.spawn(move || {
+                let mut buffer = Vec::new();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= candidates.len() || !wait_for_window(index, handed_on, stop) {
+                        return;
+                    }
+                    let result = process(&candidates[index], pipeline, mode, &mut buffer);
+                    if results.send((index, result)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(results);
+        let outcome = hand_on(received, &handed_on, sink);
+        stop.store(true, Ordering::SeqCst);
+        handed_on.1.notify_all();
+        outcome
+    })
+}
+
+/// Blocks until file `index` is within [`WINDOW`] of the oldest result not handed on; false
+/// when the run stops (interrupted, or the output failed).
+fn wait_for_window(
+    index: usize,
+    (done, moved): &(Mutex<usize>, Condvar),
+    stop: &AtomicBool,
+) -> bool {
+    let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
+    while index >= *done + WINDOW && !stop.load(Ordering::SeqCst) {
+        done = moved.wait(done).unwrap_or_else(|e| e.into_inner());
+    }
+    !stop.load(Ordering::SeqCst) && !is_interrupted()
+}
+
+/// Receives results in any order and hands them to `sink` in candidate order.
+fn hand_on(
+    received: std::sync::mpsc::Receiver<(usize, Option<FileResult>)>,
+    (done, moved): &(Mutex<usize>, Condvar),
+    sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let mut waiting = std::collections::BTreeMap::new();
+    let mut want = 0;
+    for (index, result) in received {
+        waiting.insert(index, result);
+        let before = want;
+        while let Some(result) = waiting.remove(&want) {
+            want += 1;
+            if let Some(result) = result {
+                sink(result).map_err(Error::Output)?;
+            }
+        }
+        if want > before {
+            *done.lock().unwrap_or_else(|e| e.into_inner()) = want;
+            moved.notify_all();
+        }
+    }
+    Ok(())
 }
 
 /// [`run`], keeping every result: for tests and small trees.
@@ -220,6 +300,10 @@ impl walk::PathFilter for Config {
 
     fn searches_all_text(&self) -> bool {
         !mapped_prefixes(self).is_empty()
+    }
+
+    fn stops(&self) -> bool {
+        is_interrupted()
     }
 }
 
@@ -313,43 +397,47 @@ fn has_shell_shebang(bytes: &[u8]) -> bool {
 }
 
 /// read → extract → check → (fix) for one file.
-fn process(candidate: &Candidate, pipeline: &Pipeline<'_>, mode: Mode) -> Option<FileResult> {
+fn process(
+    candidate: &Candidate,
+    pipeline: &Pipeline<'_>,
+    mode: Mode,
+    buffer: &mut Vec<u8>,
+) -> Option<FileResult> {
     let checker = &pipeline.checker;
-    let display = display_path(&candidate.path);
-    let bytes = match std::fs::read(&candidate.path) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            let message = format!("cannot read the file: {e}");
-            return unreadable(candidate, display, message, checker);
-        }
-    };
+    let display = || display_path(&candidate.path);
+    if let Err(e) = read_into(&candidate.path, buffer) {
+        let message = format!("cannot read the file: {e}");
+        return unreadable(candidate, display(), message, checker);
+    }
+    let bytes = buffer.as_slice();
     let mut kind = candidate.kind;
     if kind == FileKind::Text {
         // A file of no known kind: a script if its shebang says so, else plain text that only
         // the mapped search reads; binary files are not text at all.
-        if is_binary(&bytes) {
+        if is_binary(bytes) {
             return None;
         }
-        if has_shell_shebang(&bytes) {
+        if has_shell_shebang(bytes) {
             kind = FileKind::Shell;
         } else if pipeline.mapped.is_none() {
             return None;
         }
     }
     // Invalid UTF-8 is reported whatever the file holds; it is not a text file regmig can read.
-    let text = match source::decode(bytes) {
+    let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(_) if kind == FileKind::Text => return None,
-        Err(offset) => {
-            let message = format!("invalid UTF-8 at byte {offset}");
-            return unreadable(candidate, display, message, checker);
+        Err(e) => {
+            let message = format!("invalid UTF-8 at byte {}", e.valid_up_to());
+            return unreadable(candidate, display(), message, checker);
         }
     };
     let mapped = match pipeline.mapped {
         Some(_) if records_history(&candidate.path) => None,
         Some(_) if text.len() > MAPPED_SEARCH_LIMIT => {
             note(format!(
-                "{display}: larger than 8 MiB, not searched for references that [[map]] entries name"
+                "{}: larger than 8 MiB, not searched for references that [[map]] entries name",
+                display()
             ));
             None
         }
@@ -358,7 +446,7 @@ fn process(candidate: &Candidate, pipeline: &Pipeline<'_>, mode: Mode) -> Option
     if mapped.is_none() && !extract::may_hold_references(kind, text.as_bytes()) {
         return None;
     }
-    let extraction = extract::extract_all(kind, &text, mapped);
+    let extraction = extract::extract_all(kind, text, mapped);
     // Fixing verifies against what the file held; checking needs nothing more.
     let baseline = matches!(mode, Mode::Fix { .. }).then(|| fix::Baseline::of(&extraction));
     let converted = if mode == Mode::Inventory {
@@ -366,14 +454,14 @@ fn process(candidate: &Candidate, pipeline: &Pipeline<'_>, mode: Mode) -> Option
     } else {
         Vec::new()
     };
-    let findings = checker.check(kind, &text, extraction);
+    let findings = checker.check(kind, text, extraction);
     if findings.is_empty() && converted.is_empty() {
         return None;
     }
     let file = SourceFile {
         path: candidate.path.clone(),
-        display,
-        text,
+        display: display(),
+        text: text.to_owned(),
     };
     let change = match (mode, baseline) {
         (
@@ -401,6 +489,24 @@ fn process(candidate: &Candidate, pipeline: &Pipeline<'_>, mode: Mode) -> Option
         change,
     })
 }
+
+/// Reads the file at `path` into `buffer`, replacing what it held: one buffer per worker, so
+/// reading allocates only when a file is larger than any before it (and no `stat` is needed
+/// for a size hint).
+fn read_into(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::io::Read;
+    // A buffer grown by one huge file is not kept for every small one after it.
+    if buffer.capacity() > BUFFER_KEPT {
+        *buffer = Vec::new();
+    }
+    buffer.clear();
+    let file = std::fs::File::open(path)?;
+    file.take(u64::MAX).read_to_end(buffer)?;
+    Ok(())
+}
+
+/// The largest read buffer a worker keeps between files.
+const BUFFER_KEPT: usize = 4 << 20;
 
 /// A file that cannot be read or decoded is a `parse-error` finding: it may hide references.
 fn unreadable(

@@ -108,11 +108,6 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
-/// Decodes a file's bytes; on invalid UTF-8 names the first bad byte's offset.
-pub fn decode(bytes: Vec<u8>) -> Result<String, usize> {
-    String::from_utf8(bytes).map_err(|e| e.utf8_error().valid_up_to())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,10 +124,5 @@ mod tests {
         assert_eq!(index.line_text(1), Some("\u{feff}FROM é"));
         assert_eq!(index.line_text(2), Some("FROM x"));
         assert_eq!(index.line_text(3), None);
-    }
-
-    #[test]
-    fn invalid_utf8_names_the_offset() {
-        assert_eq!(decode(b"ab\xffcd".to_vec()), Err(2));
     }
 }

@@ -103,6 +103,11 @@ pub trait PathFilter: Sync {
     fn searches_all_text(&self) -> bool {
         false
     }
+
+    /// The run was interrupted: the walk stops where it is.
+    fn stops(&self) -> bool {
+        false
+    }
 }
 
 /// Collects every file to scan under `paths`, sorted by path.
@@ -179,6 +184,9 @@ fn walk_dirs(
         let classifier = &classifier;
         Box::new(move |entry| {
             use ignore::WalkState;
+            if filter.stops() {
+                return WalkState::Quit;
+            }
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(error) => {
@@ -269,6 +277,8 @@ pub fn classify(path: &Path) -> Option<FileKind> {
 pub struct Classifier {
     /// Directory → whether it or an ancestor (up to the repository root) holds `Chart.yaml`.
     in_chart: Mutex<std::collections::HashMap<PathBuf, bool>>,
+    /// Directory → whether it holds `Chart.yaml`.
+    holds_chart: Mutex<std::collections::HashMap<PathBuf, bool>>,
 }
 
 impl Classifier {
@@ -339,7 +349,7 @@ impl Classifier {
         if let Some(&known) = self.in_chart.lock().unwrap().get(dir) {
             return known;
         }
-        let found = if dir.join("Chart.yaml").is_file() {
+        let found = if self.holds_chart(dir) {
             true
         } else if dir.as_os_str().is_empty() || dir.join(".git").exists() {
             false
@@ -358,10 +368,21 @@ impl Classifier {
     fn in_chart_templates(&self, path: &Path) -> bool {
         path.ancestors().skip(1).any(|dir| {
             dir.file_name() == Some("templates".as_ref())
-                && dir
-                    .parent()
-                    .is_some_and(|chart| chart.join("Chart.yaml").is_file())
+                && dir.parent().is_some_and(|chart| self.holds_chart(chart))
         })
+    }
+
+    /// Whether `dir` itself holds `Chart.yaml`, looked up once per directory.
+    fn holds_chart(&self, dir: &Path) -> bool {
+        if let Some(&known) = self.holds_chart.lock().unwrap().get(dir) {
+            return known;
+        }
+        let found = dir.join("Chart.yaml").is_file();
+        self.holds_chart
+            .lock()
+            .unwrap()
+            .insert(dir.to_owned(), found);
+        found
     }
 }
 

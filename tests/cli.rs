@@ -342,7 +342,7 @@ fn output_order_does_not_depend_on_threads() {
         let out = Command::new(env!("CARGO_BIN_EXE_regmig"))
             .args(["check", "--format", "concise"])
             .current_dir(dir.path())
-            .env("RAYON_NUM_THREADS", threads)
+            .env("REGMIG_THREADS", threads)
             .output()
             .unwrap();
         String::from_utf8(out.stdout).unwrap()

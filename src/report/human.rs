@@ -4,7 +4,8 @@ use std::fmt;
 use std::io::{self, Write};
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use crate::check::Finding;
@@ -13,7 +14,61 @@ use crate::FileResult;
 
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
-    source: &'a NamedSource<String>,
+    source: &'a Windowed<'a>,
+}
+
+/// A file's text as miette reads it, one window of lines at a time: miette finds a span's
+/// lines by scanning from the first byte, so each snippet is cut from a window that starts a
+/// few lines before the span (found through the file's line breaks, counted once), and its
+/// line number is moved back by the lines left out. The output is the same as for the whole
+/// text (`tests/human_windows.rs` checks it).
+pub struct Windowed<'a> {
+    name: &'a str,
+    text: &'a str,
+    /// The offset of the last byte of every line break, as miette counts them: `\n`, `\r\n`
+    /// (at its `\n`) and a lone `\r`.
+    breaks: Vec<usize>,
+}
+
+impl<'a> Windowed<'a> {
+    pub fn new(name: &'a str, text: &'a str) -> Windowed<'a> {
+        let bytes = text.as_bytes();
+        let breaks = memchr::memchr2_iter(b'\n', b'\r', bytes)
+            .filter(|&at| bytes[at] == b'\n' || bytes.get(at + 1) != Some(&b'\n'))
+            .collect();
+        Windowed { name, text, breaks }
+    }
+}
+
+impl SourceCode for Windowed<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        // Line breaks before the span; the window keeps one line more than miette shows.
+        let above = self.breaks.partition_point(|&at| at < span.offset());
+        let skipped = above.saturating_sub(before + 1);
+        let start = match skipped {
+            0 => 0,
+            n => self.breaks[n - 1] + 1,
+        };
+        let window = &self.text.as_bytes()[start..];
+        let local = SourceSpan::new((span.offset() - start).into(), span.len());
+        let contents = window.read_span(&local, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_owned(),
+            contents.data(),
+            SourceSpan::new(
+                (contents.span().offset() + start).into(),
+                contents.span().len(),
+            ),
+            contents.line() + skipped,
+            contents.column(),
+            contents.line_count() + skipped,
+        )))
+    }
 }
 
 impl fmt::Debug for FindingDiagnostic<'_> {
@@ -90,7 +145,7 @@ pub fn file(
     file: &FileResult,
     handler: &GraphicalReportHandler,
 ) -> io::Result<()> {
-    let source = NamedSource::new(&file.file.display, file.file.text.clone());
+    let source = Windowed::new(&file.file.display, &file.file.text);
     for finding in &file.findings {
         let diagnostic = FindingDiagnostic {
             finding,
