@@ -1,16 +1,26 @@
 #!/usr/bin/env python3
 """Generates a deterministic synthetic monorepo for benchmarking regmig.
 
-    python3 bench/generate.py FILES OUTDIR [--seed N]
+    python3 bench/generate.py FILES OUTDIR [--seed N] [--mix default|crd|chart]
 
 The mix follows what platform repositories hold: mostly source code and docs, with
 Kubernetes manifests, Helm charts, Dockerfiles, Compose, CI and Terraform files among them.
 Some files reference Docker Hub images, some reference other registries, and much source
 code and documentation mentions the words `image` and `FROM` without being a reference.
+
+Mixes (the same seed always gives the same tree):
+  default  the platform monorepo above;
+  crd      the same, plus CustomResourceDefinitions (one file in 25; 15 KB to 1.3 MB, median
+           ~40 KB) in deploy/*/crds — big YAML saying `image` everywhere
+           without one reference (bench/crd.py);
+  chart    a chart collection like bitnami/charts: ~35 files per chart (bench/chart.py).
 """
 import argparse
 import os
 import random
+
+import chart
+import crd
 
 HUB = ["nginx:1.27", "redis:7.2", "postgres:16", "busybox:1.36", "bitnami/redis:7.2.4",
        "python:3.12-slim", "node:20-alpine", "golang:1.22", "alpine:3.20", "grafana/grafana:11.0.0"]
@@ -133,12 +143,26 @@ KINDS = [
 ]
 
 
-def generate(count, out, seed):
+def custom_resource_definition(rng):
+    return crd.crd(rng, crd.crd_size(rng, 40_000, 15_000))
+
+
+MIXES = {
+    "default": KINDS,
+    "crd": KINDS + [(4, "deploy/{svc}/crds", "{name}.yaml", custom_resource_definition)],
+}
+
+
+def generate(count, out, seed, mix="default"):
     rng = random.Random(seed)
-    weights = [k[0] for k in KINDS]
+    if mix == "chart":
+        chart.generate(count, out, rng)
+        return
+    kinds = MIXES[mix]
+    weights = [k[0] for k in kinds]
     charts = set()
     for i in range(count):
-        _, directory, pattern, make = rng.choices(KINDS, weights)[0]
+        _, directory, pattern, make = rng.choices(kinds, weights)[0]
         svc = f"svc{rng.randint(0, max(1, count // 40))}"
         directory = directory.format(svc=svc, pkg=rng.choice(["store", "api", "render"]))
         name = pattern.format(name=f"f{i}")
@@ -163,9 +187,10 @@ def main():
     parser.add_argument("files", type=int)
     parser.add_argument("out")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--mix", choices=["default", "crd", "chart"], default="default")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    generate(args.files, args.out, args.seed)
+    generate(args.files, args.out, args.seed, args.mix)
 
 
 if __name__ == "__main__":

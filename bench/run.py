@@ -1,15 +1,36 @@
 #!/usr/bin/env python3
-"""Times `regmig check` against ripgrep on synthetic monorepos and reports peak memory.
+"""Times `regmig check` against ripgrep on synthetic or real trees and reports peak memory.
 
-    python3 bench/run.py [SIZE ...]        # default: 2500 10000 40000 files
+    python3 bench/run.py [SIZE ...] [--mix default|crd|chart]   # synthetic trees
+    python3 bench/run.py --tree PATH [--tree PATH ...]          # any checkout, read only
+    options: --regmig BIN (use this binary, don't build)  --baseline BIN (time a second
+             regmig side by side, e.g. a build of an older commit)  --runs N
 
-For each size it generates a tree with bench/generate.py (deterministic), then runs hyperfine
-on `rg -c 'image|FROM' .` (the cost of reading the bytes once) and on
-`regmig check --format concise .`, and measures each command's peak RSS with GNU time. It
-prints a Markdown table of medians, the ratio and peak RSS.
-Needs hyperfine, rg and /usr/bin/time (`apt-get install hyperfine ripgrep time`); builds
-regmig in release mode if needed.
+Synthetic trees come from bench/generate.py (deterministic; default sizes 2500 10000 40000).
+On every tree hyperfine times, in one invocation (2 warm-up runs, 20 timed runs up to 10,000
+files, 10 above, warm page cache):
+  rg --hidden --glob '!.git' -c 'image|FROM' .   the cost of reading the same bytes once
+                                                  (regmig reads hidden files, skips .git)
+  regmig check --format json .
+  regmig check .                                  (human output, the default)
+and the same two for --baseline if given. GNU time then measures each command's peak RSS.
+It prints `regmig --version` and one Markdown table per mode: median, ratio to rg, ratio to
+the baseline, peak RSS.
+
+Reproducing the README's numbers (release build of the commit `regmig --version` names):
+  synthetic monorepo    python3 bench/run.py 2500 10000 40000
+  CRD-heavy monorepo    python3 bench/run.py --mix crd 2500
+  chart collection      python3 bench/run.py --mix chart 2500
+  bitnami/charts        git clone https://github.com/bitnami/charts &&
+                        git -C charts checkout 5165628ae0 &&
+                        python3 bench/run.py --tree charts
+                        (never commit the checkout; it is only read)
+  before/after          git worktree add /tmp/old OLD && cargo build --release
+                        --manifest-path /tmp/old/Cargo.toml && python3 bench/run.py
+                        --baseline /tmp/old/target/release/regmig --tree charts
+Needs hyperfine, rg and /usr/bin/time (`apt-get install hyperfine ripgrep time`).
 """
+import argparse
 import json
 import os
 import shlex
@@ -19,9 +40,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REGMIG = os.path.join(ROOT, "target", "release", "regmig")
-RG = ["rg", "-c", "image|FROM", "."]
-CHECK = [REGMIG, "check", "--format", "concise", "."]
+RG = ["rg", "--hidden", "--glob", "!.git", "-c", "image|FROM", "."]
 
 
 def peak_rss_mib(command, cwd):
@@ -43,23 +62,83 @@ def hyperfine(commands, cwd, runs):
             return [r["median"] for r in json.load(f)["results"]]
 
 
+def count_files(tree):
+    """Files in the tree outside .git, as a reader of the checkout would count them."""
+    total = 0
+    for _, dirs, files in os.walk(tree):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        total += len(files)
+    return total
+
+
+def commands(regmig, baseline):
+    """(label, command) pairs: rg first, then each binary in json and human formats."""
+    out = [("rg", RG)]
+    for name, binary in (("regmig", regmig), ("baseline", baseline)):
+        if binary:
+            out.append((f"{name} json", [binary, "check", "--format", "json", "."]))
+            out.append((f"{name} human", [binary, "check", "."]))
+    return out
+
+
+def measure(tree, label, regmig, baseline, runs):
+    """Prints the table rows for one tree."""
+    cmds = commands(regmig, baseline)
+    files = count_files(tree)
+    runs = runs or (20 if files <= 10000 else 10)
+    medians = dict(zip((l for l, _ in cmds), hyperfine([c for _, c in cmds], tree, runs)))
+    for name, command in cmds:
+        median = medians[name]
+        versus = ""
+        if baseline and name.startswith("regmig"):
+            versus = f"{median / medians[name.replace('regmig', 'baseline')]:.2f}"
+        print(f"| {label} | {files:,} | {name} | {median * 1000:.0f} ms "
+              f"| {median / medians['rg']:.2f} | {versus} | {peak_rss_mib(command, tree):.1f} MiB |",
+              flush=True)
+
+
+def header(title):
+    print(f"\n### {title}\n")
+    print("| tree | files | command | median | × rg | × baseline | peak RSS |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
+
+
+def version(binary):
+    return subprocess.run([binary, "--version"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
 def main():
-    sizes = [int(s) for s in sys.argv[1:]] or [2500, 10000, 40000]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("sizes", nargs="*", type=int, help="synthetic tree sizes in files")
+    parser.add_argument("--tree", action="append", default=[], help="an existing checkout")
+    parser.add_argument("--mix", choices=["default", "crd", "chart"], default="default")
+    parser.add_argument("--regmig", help="regmig binary to time (default: build this checkout)")
+    parser.add_argument("--baseline", help="a second regmig binary timed side by side")
+    parser.add_argument("--runs", type=int, help="timed runs per command")
+    args = parser.parse_args()
     for tool in ("hyperfine", "rg", "/usr/bin/time"):
         if not shutil.which(tool):
             sys.exit(f"bench: {tool} not found (apt-get install hyperfine ripgrep time)")
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    print(f"| files | rg median | regmig median | ratio | regmig peak RSS | rg peak RSS |")
-    print(f"| ---: | ---: | ---: | ---: | ---: | ---: |")
-    for size in sizes:
-        with tempfile.TemporaryDirectory(prefix=f"regmig-bench-{size}-") as tree:
-            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "generate.py"),
-                            str(size), tree], check=True)
-            runs = 20 if size <= 10000 else 10
-            rg, regmig = hyperfine([RG, CHECK], tree, runs)
-            print(f"| {size} | {rg * 1000:.0f} ms | {regmig * 1000:.0f} ms | {regmig / rg:.2f} "
-                  f"| {peak_rss_mib(CHECK, tree):.1f} MiB | {peak_rss_mib(RG, tree):.1f} MiB |",
-                  flush=True)
+    regmig = args.regmig and os.path.abspath(args.regmig)
+    if not regmig:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+        regmig = os.path.join(ROOT, "target", "release", "regmig")
+    baseline = args.baseline and os.path.abspath(args.baseline)
+    print(f"regmig: {version(regmig)}" + (f"; baseline: {version(baseline)}" if baseline else ""))
+    print(f"rg: {version('rg').splitlines()[0]}")
+    if args.tree:
+        header("Real trees")
+        for tree in args.tree:
+            measure(os.path.abspath(tree), os.path.basename(os.path.abspath(tree)), regmig,
+                    baseline, args.runs)
+    if args.sizes or not args.tree:
+        header(f"Synthetic, mix {args.mix}")
+        for size in args.sizes or [2500, 10000, 40000]:
+            with tempfile.TemporaryDirectory(prefix=f"regmig-bench-{size}-") as tree:
+                subprocess.run([sys.executable, os.path.join(ROOT, "bench", "generate.py"),
+                                str(size), tree, "--mix", args.mix], check=True)
+                measure(tree, f"{args.mix} {size}", regmig, baseline, args.runs)
 
 
 if __name__ == "__main__":
