@@ -21,7 +21,7 @@ struct FindingDiagnostic<'a> {
 /// lines by scanning from the first byte, so each snippet is cut from a window that starts a
 /// few lines before the span (found through the file's line breaks, counted once), and its
 /// line number is moved back by the lines left out. The output is the same as for the whole
-/// text (`tests/human_windows.rs` checks it).
+/// text (a property test below checks it).
 pub struct Windowed<'a> {
     name: &'a str,
     text: &'a str,
@@ -158,4 +158,43 @@ pub fn file(
         writeln!(out, "{rendered}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use miette::NamedSource;
+    use proptest::prelude::*;
+
+    fn render(source: &dyn SourceCode, offset: usize, len: usize) -> String {
+        let contents = source.read_span(&SourceSpan::new(offset.into(), len), 1, 1);
+        match contents {
+            Ok(c) => format!(
+                "{:?} {:?} {} {} {}",
+                std::str::from_utf8(c.data()),
+                c.span(),
+                c.line(),
+                c.column(),
+                c.line_count()
+            ),
+            Err(e) => format!("{e:?}"),
+        }
+    }
+
+    proptest! {
+        /// Every span of every text reads the same through a window as through the whole text.
+        #[test]
+        fn windows_read_like_the_whole_text(
+            lines in prop::collection::vec(("[a-z ]{0,6}", prop::sample::select(vec!["\n", "\r\n", "\r", ""])), 0..12),
+            at in 0usize..80,
+            len in 0usize..8,
+        ) {
+            let text: String = lines.iter().map(|(l, eol)| format!("{l}{eol}")).collect();
+            let offset = at.min(text.len());
+            let len = len.min(text.len() - offset);
+            let whole = NamedSource::new("f", text.clone());
+            let windowed = Windowed::new("f", &text);
+            prop_assert_eq!(render(&whole, offset, len), render(&windowed, offset, len));
+        }
+    }
 }
