@@ -165,6 +165,18 @@ pub fn run(
     mode: Mode,
     sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
 ) -> Result<usize, Error> {
+    run_prepared(paths, config, mode, &|_| (), &mut |file, ()| sink(file))
+}
+
+/// [`run`], with `prepare` applied to each result in the worker that made it (rendering a
+/// report's text, say), so that only handing results on in order is left to the caller's thread.
+pub fn run_prepared<T: Send>(
+    paths: &[PathBuf],
+    config: &Config,
+    mode: Mode,
+    prepare: &(dyn Fn(&FileResult) -> T + Sync),
+    sink: &mut dyn FnMut(FileResult, T) -> std::io::Result<()>,
+) -> Result<usize, Error> {
     let rules = rules::builtin();
     let rewriter = Rewriter::new(config, rules).map_err(Error::Config)?;
     let mapped = MappedSearch::new(mapped_prefixes(config));
@@ -186,7 +198,7 @@ pub fn run(
     if is_interrupted() {
         return Err(Error::Interrupted);
     }
-    in_order(&candidates, &pipeline, mode, sink)?;
+    in_order(&candidates, &pipeline, mode, prepare, sink)?;
     if is_interrupted() {
         return Err(Error::Interrupted);
     }
@@ -205,16 +217,17 @@ fn worker_count() -> usize {
 /// Workers take the candidates in path order, each reading into a buffer it keeps; the calling
 /// thread puts their results back in order and hands them to `sink`. A worker never runs more
 /// than [`WINDOW`] files ahead of the oldest result not yet handed on.
-fn in_order(
+fn in_order<T: Send>(
     candidates: &[Candidate],
     pipeline: &Pipeline<'_>,
     mode: Mode,
-    sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
+    prepare: &(dyn Fn(&FileResult) -> T + Sync),
+    sink: &mut dyn FnMut(FileResult, T) -> std::io::Result<()>,
 ) -> Result<(), Error> {
     let next = AtomicUsize::new(0);
     let handed_on = (Mutex::new(0usize), Condvar::new());
     let stop = AtomicBool::new(false);
-    let (results, received) = std::sync::mpsc::channel::<(usize, Option<FileResult>)>();
+    let (results, received) = std::sync::mpsc::channel::<(usize, Option<(FileResult, T)>)>();
     std::thread::scope(|scope| {
         for _ in 0..worker_count().min(candidates.len()) {
             let results = results.clone();
@@ -226,7 +239,11 @@ fn in_order(
                     if index >= candidates.len() || !wait_for_window(index, handed_on, stop) {
                         return;
                     }
-                    let result = process(&candidates[index], pipeline, mode, &mut buffer);
+                    let result =
+                        process(&candidates[index], pipeline, mode, &mut buffer).map(|result| {
+                            let prepared = prepare(&result);
+                            (result, prepared)
+                        });
                     if results.send((index, result)).is_err() {
                         return;
                     }
@@ -256,10 +273,10 @@ fn wait_for_window(
 }
 
 /// Receives results in any order and hands them to `sink` in candidate order.
-fn hand_on(
-    received: std::sync::mpsc::Receiver<(usize, Option<FileResult>)>,
+fn hand_on<T>(
+    received: std::sync::mpsc::Receiver<(usize, Option<(FileResult, T)>)>,
     (done, moved): &(Mutex<usize>, Condvar),
-    sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
+    sink: &mut dyn FnMut(FileResult, T) -> std::io::Result<()>,
 ) -> Result<(), Error> {
     let mut waiting = std::collections::BTreeMap::new();
     let mut want = 0;
@@ -268,8 +285,8 @@ fn hand_on(
         let before = want;
         while let Some(result) = waiting.remove(&want) {
             want += 1;
-            if let Some(result) = result {
-                sink(result).map_err(Error::Output)?;
+            if let Some((result, prepared)) = result {
+                sink(result, prepared).map_err(Error::Output)?;
             }
         }
         if want > before {

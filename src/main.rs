@@ -75,13 +75,21 @@ fn execute(command: Command) -> io::Result<ExitCode> {
                 }
             }
             let mut began = false;
-            let scanned = regmig::run(&common.paths, &config, Mode::Check, &mut |file| {
-                if !began {
-                    reporter.begin(&mut out)?;
-                    began = true;
-                }
-                reporter.file(&mut out, &file)
-            });
+            let renderer = reporter.renderer();
+            let render = |file: &regmig::FileResult| renderer.as_ref().map(|r| r.render(file));
+            let scanned = regmig::run_prepared(
+                &common.paths,
+                &config,
+                Mode::Check,
+                &render,
+                &mut |file, rendered| {
+                    if !began {
+                        reporter.begin(&mut out)?;
+                        began = true;
+                    }
+                    reporter.rendered_file(&mut out, &file, rendered)
+                },
+            );
             let Some(scanned) = finished(scanned, &mut err)? else {
                 return Ok(ExitCode::from(USAGE));
             };

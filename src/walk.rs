@@ -146,9 +146,23 @@ pub fn collect(paths: &[PathBuf], filter: &dyn PathFilter) -> Result<Vec<Candida
                 || std::fs::canonicalize(&c.path).map_or(true, |p| !link_targets.contains(&p))
         });
     }
-    found.sort();
+    // Path order compares component by component, which costs a parse per comparison: the
+    // same order, with a separator that sorts before every other byte, compares bytes.
+    found.sort_by_cached_key(|c| (order_key(&c.path), c.kind));
     found.dedup();
     Ok(found)
+}
+
+/// A key that orders paths as `Path`'s own ordering does: components joined by a NUL byte.
+fn order_key(path: &Path) -> Vec<u8> {
+    let mut key = Vec::with_capacity(path.as_os_str().len());
+    for (i, component) in path.components().enumerate() {
+        if i > 0 {
+            key.push(0);
+        }
+        key.extend_from_slice(component.as_os_str().as_encoded_bytes());
+    }
+    key
 }
 
 fn is_symlink(path: &Path) -> bool {
@@ -477,6 +491,18 @@ fn is_dockerfile_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_keys_sort_like_paths() {
+        let mut paths: Vec<PathBuf> = ["a-b/c", "a/b", "a/b/c", "a.b", "./a/z", "a/b-c", "b", "a/"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        let mut by_key = paths.clone();
+        paths.sort();
+        by_key.sort_by_cached_key(|p| order_key(p));
+        assert_eq!(paths, by_key);
+    }
 
     #[test]
     fn dockerfile_names() {

@@ -55,9 +55,24 @@ impl Counts {
 /// Chooses, for each finding of a file, whether it is shown (`check --new-since`).
 pub type FindingFilter = Box<dyn Fn(&FileResult) -> Vec<bool>>;
 
+/// Renders a file's `human` report in any thread.
+pub struct HumanRenderer(miette::GraphicalReportHandler);
+
+impl HumanRenderer {
+    pub fn render(&self, file: &FileResult) -> String {
+        let mut text = Vec::new();
+        // Writing into memory fails only if miette does, and then the reporter renders again.
+        match human::file(&mut text, file, &self.0) {
+            Ok(()) => String::from_utf8(text).unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+}
+
 /// Writes `check` results in one format as files arrive.
 pub struct CheckReporter {
     format: Format,
+    color: bool,
     human: Option<miette::GraphicalReportHandler>,
     /// What `sarif`, `github` and `gitlab` paths are relative to; without it, the paths
     /// other formats show.
@@ -72,6 +87,7 @@ impl CheckReporter {
     pub fn new(format: Format, color: bool) -> CheckReporter {
         CheckReporter {
             format,
+            color,
             human: (format == Format::Human).then(|| human::handler(color)),
             root: None,
             filter: None,
@@ -99,6 +115,30 @@ impl CheckReporter {
             Format::Sarif => sarif::begin(out),
             Format::Gitlab => gitlab::begin(out),
             _ => Ok(()),
+        }
+    }
+
+    /// What a worker can render of `file` ahead of [`file`](Self::file): the human report
+    /// of a file whose findings are all shown (miette's rendering is most of its cost).
+    pub fn renderer(&self) -> Option<HumanRenderer> {
+        (self.format == Format::Human && self.filter.is_none())
+            .then(|| HumanRenderer(human::handler(self.color)))
+    }
+
+    /// [`file`](Self::file), with the text a [`HumanRenderer`] made of it, if any.
+    pub fn rendered_file(
+        &mut self,
+        out: &mut dyn Write,
+        file: &FileResult,
+        rendered: Option<String>,
+    ) -> io::Result<()> {
+        match rendered {
+            Some(text) if self.filter.is_none() && !file.findings.is_empty() => {
+                out.write_all(text.as_bytes())?;
+                self.counts.add(file, false);
+                Ok(())
+            }
+            _ => self.file(out, file),
         }
     }
 
