@@ -460,10 +460,11 @@ fn process(
         }
         other => other,
     };
-    if mapped.is_none() && !extract::may_hold_references(kind, text.as_bytes()) {
-        return None;
-    }
-    let extraction = extract::extract_all(kind, text, mapped);
+    let extraction = match mapped {
+        Some(_) => extract::extract_all(kind, text, mapped),
+        None if extract::may_hold_references(kind, text.as_bytes()) => extract::extract(kind, text),
+        None => return None,
+    };
     // Fixing verifies against what the file held; checking needs nothing more.
     let baseline = matches!(mode, Mode::Fix { .. }).then(|| fix::Baseline::of(&extraction));
     let converted = if mode == Mode::Inventory {

@@ -151,16 +151,7 @@ const PULLING: &[&str] = &["install", "upgrade", "pull", "template", "show", "fe
 /// `helm install|upgrade|pull|template … oci://…` on any line of a text (scripts, Makefiles,
 /// docs, CI steps). `helm push` uploads the project's own chart and is left alone.
 pub fn text(text: &str, out: &mut Vec<Occurrence>) {
-    if memchr::memmem::find(text.as_bytes(), OCI.as_bytes()).is_none() {
-        return;
-    }
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let start = offset;
-        offset += line.len();
-        if !line.contains(OCI) {
-            continue;
-        }
+    for (start, line) in super::lines_with(text, OCI) {
         let Some(helm) = find_word(line, "helm") else {
             continue;
         };

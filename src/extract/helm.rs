@@ -168,7 +168,7 @@ fn after_colon(text: &str, key_start: usize) -> Option<Span> {
 /// `acme/app:{{ .Values.tag }}` has a literal name: it is rewritten, the template kept.
 pub fn template(text: &str) -> Extraction {
     let mut out = Extraction::default();
-    for (start, line) in lines_with(text, "image") {
+    for (start, line) in super::lines_with(text, "image") {
         let content = line.trim_end_matches(['\n', '\r']);
         let Some((value, value_start)) = image_value(content) else {
             continue;
@@ -194,22 +194,6 @@ pub fn template(text: &str) -> Extraction {
         out.occurrences.push(occurrence);
     }
     out
-}
-
-/// The lines of `text` (with their offsets) that contain `word`, each once, in order: a
-/// template is mostly other lines, which need not be looked at.
-fn lines_with<'a>(text: &'a str, word: &'a str) -> impl Iterator<Item = (usize, &'a str)> + 'a {
-    let bytes = text.as_bytes();
-    let mut next_line = 0;
-    memchr::memmem::find_iter(bytes, word.as_bytes()).filter_map(move |at| {
-        if at < next_line {
-            return None;
-        }
-        let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |n| n + 1);
-        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |n| at + n + 1);
-        next_line = end;
-        Some((start, &text[start..end]))
-    })
 }
 
 /// The literal name before a templated tag or digest: `docker.io/acme/app` in

@@ -220,6 +220,25 @@ fn contains_ignoring_case(bytes: &[u8], needle: &[u8]) -> bool {
     })
 }
 
+/// The lines of `text` (with their offsets) that contain `word`, each once, in order: most
+/// lines of most files do not, and need not be looked at.
+pub(crate) fn lines_with<'a>(
+    text: &'a str,
+    word: &'a str,
+) -> impl Iterator<Item = (usize, &'a str)> + 'a {
+    let bytes = text.as_bytes();
+    let mut next_line = 0;
+    memchr::memmem::find_iter(bytes, word.as_bytes()).filter_map(move |at| {
+        if at < next_line {
+            return None;
+        }
+        let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |n| n + 1);
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |n| at + n + 1);
+        next_line = end;
+        Some((start, &text[start..end]))
+    })
+}
+
 /// Extracts every reference from `text`, a file of kind `kind`. Never panics.
 pub fn extract(kind: FileKind, text: &str) -> Extraction {
     let mut extraction = match kind {

@@ -5,30 +5,23 @@
 
 /// Words in every key whose scalar value those extractors read as an image or part of one:
 /// `image` (`image`, `*Image`, `images`), `repository` (split maps under any key) and
-/// `reference` (image volumes' `image.reference`). Matched in any letter case.
-const KEY_WORDS: [&[u8]; 3] = [b"image", b"repository", b"reference"];
+/// `reference` (image volumes' `image.reference`). Keys are compared exactly there, so only
+/// these spellings matter; `image` is searched as `mage` after an `i` or `I`.
+const KEY_WORDS: [&str; 3] = ["image", "repository", "reference"];
 
 /// Whether some key containing a [`KEY_WORDS`] word may have a scalar value: one written on
 /// the key's line (other than a flow mapping, whose own keys are looked at in turn), or on the
 /// lines after it when the next line is not itself a `key:` line (a sequence item, a plain
 /// scalar continued on the next line, properties).
 pub fn image_key_may_hold_scalar(bytes: &[u8]) -> bool {
-    KEY_WORDS.iter().any(|word| {
-        occurrences_ignoring_case(bytes, word).any(|at| key_with_scalar(bytes, at + word.len()))
-    })
-}
-
-/// Every offset of `needle` (lowercase ASCII) in `bytes`, in any letter case.
-fn occurrences_ignoring_case<'a>(
-    bytes: &'a [u8],
-    needle: &'a [u8],
-) -> impl Iterator<Item = usize> + 'a {
-    let first = needle[0];
-    memchr::memchr2_iter(first, first.to_ascii_uppercase(), bytes).filter(move |&at| {
-        bytes
-            .get(at + 1..at + needle.len())
-            .is_some_and(|rest| rest.eq_ignore_ascii_case(&needle[1..]))
-    })
+    let image = memchr::memmem::find_iter(bytes, b"mage")
+        .filter(|&at| at > 0 && matches!(bytes[at - 1], b'i' | b'I'))
+        .any(|at| key_with_scalar(bytes, at + 4));
+    image
+        || KEY_WORDS[1..].iter().any(|word| {
+            memchr::memmem::find_iter(bytes, word.as_bytes())
+                .any(|at| key_with_scalar(bytes, at + word.len()))
+        })
 }
 
 /// Whether the word ending at `after` ends a key (more name characters, an optional closing
