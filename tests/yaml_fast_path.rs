@@ -79,7 +79,7 @@ fn scalar() -> impl Strategy<Value = Node> {
     prop_oneof![
         4 => word().prop_map(Node::Plain),
         1 => "[a-z 'é#:]{0,8}".prop_map(Node::Single),
-        1 => "[a-z \\\\\"#:]{0,8}".prop_map(Node::Double),
+        1 => "[a-z0-9_/NLP \\\\\"#:é]{0,8}".prop_map(Node::Double),
         2 => Just(Node::Null),
         1 => (
             prop::sample::select(vec!["|", "|-", "|+", ">", ">-", ">+", "|2", ">1-"]),
@@ -381,7 +381,8 @@ fn unusual_yaml_falls_back() {
         "? a\n: b\n",
         "a: one\n  two\n",
         "a: 'one\n  two'\n",
-        "a: \"x\\ty\"\n",
+        "a: \"x\\x41\"\n",
+        "a: \"x\\\n  y\"\n",
         "a:\n\tb: 1\n",
         "%YAML 1.2\n---\na: 1\n",
         "a: 1\n...\n",

@@ -10,6 +10,30 @@ fn is_flow(c: u8) -> bool {
     matches!(c, b',' | b'[' | b']' | b'{' | b'}')
 }
 
+/// What a double-quoted `\\c` stands for, as saphyr reads it; None for hex escapes.
+fn escape(c: u8) -> Option<char> {
+    Some(match c {
+        b'0' => '\0',
+        b'a' => '\x07',
+        b'b' => '\x08',
+        b't' => '\t',
+        b'n' => '\n',
+        b'v' => '\x0b',
+        b'f' => '\x0c',
+        b'r' => '\r',
+        b'e' => '\x1b',
+        b' ' => ' ',
+        b'"' => '"',
+        b'/' => '/',
+        b'\\' => '\\',
+        b'N' => '\u{85}',
+        b'_' => '\u{a0}',
+        b'L' => '\u{2028}',
+        b'P' => '\u{2029}',
+        _ => return None,
+    })
+}
+
 impl Reader<'_> {
     /// What starts at `at` (not a blank, before `end`).
     pub(super) fn item(&self, at: usize, end: usize) -> Option<Item> {
@@ -71,31 +95,31 @@ impl Reader<'_> {
             .then_some(Item::Scalar(scalar, at))
     }
 
-    /// A quoted scalar closed on its line, and its closing quote; None on escapes, which the
-    /// full parser decodes.
+    /// A quoted scalar closed on its line, and its closing quote. Escapes that take hex digits
+    /// are left to the full parser.
     fn quoted_scalar(&self, at: usize, end: usize) -> Option<(Scalar, usize)> {
         let b = self.bytes;
         let quote = b[at];
-        let mut i = at + 1;
-        let mut doubled = false;
+        let mut value = String::new();
+        let mut from = at + 1;
+        let mut i = from;
         loop {
-            match *b[..end].get(i)? {
-                b'\\' if quote == b'"' => return None,
+            let unescaped = match *b[..end].get(i)? {
+                b'\\' if quote == b'"' => escape(*b[..end].get(i + 1)?)?,
+                b'\'' if quote == b'\'' && i + 1 < end && b[i + 1] == b'\'' => '\'',
                 b'\t' => return None,
-                b'\'' if quote == b'\'' && i + 1 < end && b[i + 1] == b'\'' => {
-                    doubled = true;
-                    i += 2;
-                }
                 c if c == quote => break,
-                _ => i += 1,
-            }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            value.push_str(&self.text[from..i]);
+            value.push(unescaped);
+            i += 2;
+            from = i;
         }
-        let content = &self.text[at + 1..i];
-        let value = if doubled {
-            content.replace("''", "'")
-        } else {
-            content.to_owned()
-        };
+        value.push_str(&self.text[from..i]);
         Some((self.scalar(value, Span::new(at + 1, i), false, false), i))
     }
 
