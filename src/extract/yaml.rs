@@ -9,11 +9,12 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 use super::ParseError;
 use crate::source::Span;
 
+mod fast;
 mod lenient;
 
 pub type NodeId = usize;
 
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Scalar(Scalar),
     Map(Vec<(NodeId, NodeId)>),
@@ -21,7 +22,7 @@ pub enum Value {
     Alias,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Scalar {
     pub value: String,
     /// The content's bytes: inside the quotes for quoted scalars, after any properties.
@@ -34,7 +35,7 @@ pub struct Scalar {
     pub null: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Node {
     pub value: Value,
     /// Where the node starts (its properties included).
@@ -46,7 +47,7 @@ pub struct Node {
 }
 
 /// One YAML document.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Document {
     pub nodes: Vec<Node>,
 }
@@ -166,7 +167,26 @@ impl<'a> CharIndex<'a> {
 /// which it returns (documents before it have been visited). A file that libyaml reads but
 /// saphyr rejects is read again leniently, one document at a time (see [`lenient`]); spans
 /// still point into `text`.
-pub fn parse_stream(text: &str, mut visit: impl FnMut(&Document)) -> Result<(), ParseError> {
+pub fn parse_stream(text: &str, visit: impl FnMut(&Document)) -> Result<(), ParseError> {
+    // Plain block-style files (most values files) take a fast path that builds the same
+    // documents; it decides on the whole file before visiting any.
+    if let Some(documents) = fast::parse(text) {
+        documents.iter().for_each(visit);
+        return Ok(());
+    }
+    parse_stream_full(text, visit)
+}
+
+/// The documents of `text` as the fast path reads them, or None when it leaves the file to
+/// saphyr. For differential tests.
+#[doc(hidden)]
+pub fn parse_fast(text: &str) -> Option<Vec<Document>> {
+    fast::parse(text)
+}
+
+/// [`parse_stream`] without the fast path: always saphyr. For differential tests.
+#[doc(hidden)]
+pub fn parse_stream_full(text: &str, mut visit: impl FnMut(&Document)) -> Result<(), ParseError> {
     let mut from = 0;
     loop {
         let strict = Reading {

@@ -1,0 +1,380 @@
+//! Extract stage, YAML fast path: a line reader for plain block-style files (nested block
+//! mappings and sequences, single-line plain and quoted scalars, literal and folded block
+//! scalars, comments, `---` documents, CRLF, BOM) that builds exactly the documents the
+//! saphyr path builds, positions included. Anything else makes it give up (None) before a
+//! single document is handed over, and the caller reads the file with saphyr instead.
+
+use super::{Builder, Document, Scalar, Value};
+use crate::source::Span;
+
+mod block;
+mod scalar;
+
+/// Deeper files are rare; saphyr reads them without recursion.
+const MAX_DEPTH: usize = 64;
+/// saphyr drops a simple key candidate after 1024 characters; stay well below.
+const MAX_KEY: usize = 1000;
+
+/// Every document of `text`, or None when the file needs the full parser.
+pub(super) fn parse(text: &str) -> Option<Vec<Document>> {
+    let bytes = text.as_bytes();
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    if text[bom..].contains('\u{feff}') || bytes.contains(&0) || has_lone_cr(bytes) {
+        return None;
+    }
+    let mut reader = Reader {
+        text,
+        bytes,
+        pos: bom,
+        builder: Builder::default(),
+        docs: Vec::new(),
+        depth: 0,
+    };
+    reader.stream()?;
+    Some(reader.docs)
+}
+
+fn has_lone_cr(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+}
+
+/// One line: `content` is its first byte after the indentation, `end` is before its break.
+#[derive(Clone, Copy)]
+struct Line {
+    start: usize,
+    indent: usize,
+    content: usize,
+    end: usize,
+    next: usize,
+    eof: bool,
+    /// A `---` document marker.
+    marker: bool,
+}
+
+/// What starts at a position inside a line.
+enum Item {
+    /// `-` and a blank: a sequence entry.
+    Dash,
+    /// A simple key: its scalar and where it starts, and the byte after its `:`.
+    Key(Scalar, usize, usize),
+    /// A scalar that ends the line (but for a comment), and where it starts.
+    Scalar(Scalar, usize),
+    /// `|` or `>`.
+    Block,
+    /// An empty flow mapping ending the line.
+    EmptyMap,
+    /// A single-line flow sequence of scalars (and where each starts) ending the line.
+    FlowSeq(Vec<(Scalar, usize)>),
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    /// The start of the first line not yet read.
+    pos: usize,
+    builder: Builder,
+    docs: Vec<Document>,
+    depth: usize,
+}
+
+impl Reader<'_> {
+    fn line(&self, start: usize) -> Line {
+        let b = self.bytes;
+        let nl = b[start..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |i| start + i);
+        let end = if nl > start && b[nl - 1] == b'\r' {
+            nl - 1
+        } else {
+            nl
+        };
+        let indent = b[start..end].iter().take_while(|&&c| c == b' ').count();
+        Line {
+            start,
+            indent,
+            content: start + indent,
+            end,
+            next: (nl + 1).min(b.len()),
+            eof: false,
+            marker: false,
+        }
+    }
+
+    /// The next line with content (comments and blank lines skipped, `self.pos` moved to it),
+    /// or an end-of-file line. None for what the fast path leaves to saphyr: tabs in the
+    /// indentation, `...`, directives.
+    fn peek(&mut self) -> Option<Line> {
+        let b = self.bytes;
+        loop {
+            if self.pos >= b.len() {
+                let at = b.len();
+                return Some(Line {
+                    start: at,
+                    indent: 0,
+                    content: at,
+                    end: at,
+                    next: at,
+                    eof: true,
+                    marker: false,
+                });
+            }
+            let mut line = self.line(self.pos);
+            match b.get(line.content).filter(|_| line.content < line.end) {
+                None | Some(b'#') => {
+                    self.pos = line.next;
+                    continue;
+                }
+                Some(b'\t' | b'%') => return None,
+                _ => {}
+            }
+            if line.indent == 0 {
+                let rest = &b[line.start..line.end];
+                if rest.starts_with(b"...") {
+                    return None;
+                }
+                if rest.starts_with(b"---") {
+                    if rest.len() > 3 && rest[3] != b' ' {
+                        return None;
+                    }
+                    line.marker = true;
+                }
+            }
+            return Some(line);
+        }
+    }
+
+    fn stream(&mut self) -> Option<()> {
+        // Whether a `---` opened a document that has no content yet.
+        let mut open = false;
+        loop {
+            let line = self.peek()?;
+            if line.eof {
+                if open {
+                    self.empty_document(line.start, line.start);
+                }
+                return Some(());
+            }
+            if line.marker {
+                // An empty document's null sits on the token after it: this marker.
+                if open {
+                    self.empty_document(line.start, line.start + 3);
+                }
+                if !self.rest_is_blank(line.start + 3, line.end) {
+                    return None;
+                }
+                self.pos = line.next;
+                open = true;
+                continue;
+            }
+            open = false;
+            self.builder = Builder::default();
+            self.node(line)?;
+            let after = self.peek()?;
+            if !(after.eof || after.marker) {
+                return None;
+            }
+            let builder = std::mem::take(&mut self.builder);
+            self.docs.push(builder.doc);
+        }
+    }
+}
+
+impl Reader<'_> {
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    fn leave(&mut self) {
+        self.builder.open.pop();
+        self.depth -= 1;
+    }
+
+    /// A block collection starting on `line`, indented deeper than its owner.
+    fn node(&mut self, line: Line) -> Option<()> {
+        match self.item(line.content, line.end)? {
+            Item::Dash => self.seq(line, line.content, false),
+            Item::Key(key, start, after) => self.map(line, (key, start, after)),
+            _ => None,
+        }
+    }
+
+    /// A block mapping whose first key (scalar, start, byte after `:`) is on `line`.
+    fn map(&mut self, mut line: Line, mut key: (Scalar, usize, usize)) -> Option<()> {
+        let col = key.1 - line.start;
+        self.enter()?;
+        self.builder
+            .open_collection(Value::Map(Vec::new()), key.1, None);
+        loop {
+            let (scalar, start, after) = key;
+            self.builder.add(Value::Scalar(scalar), start);
+            self.value(line, after, col)?;
+            let next = self.peek()?;
+            if next.eof || next.marker || next.indent < col {
+                break;
+            }
+            if next.indent > col {
+                return None;
+            }
+            match self.item(next.content, next.end)? {
+                Item::Key(scalar, start, after) => key = (scalar, start, after),
+                _ => return None,
+            }
+            line = next;
+        }
+        self.leave();
+        Some(())
+    }
+
+    /// The value of a key at column `col` whose `:` ends at `after`.
+    fn value(&mut self, line: Line, after: usize, col: usize) -> Option<()> {
+        let at = self.skip_spaces(after, line.end);
+        if at < line.end && self.bytes[at] != b'#' {
+            return self.inline(line, at, col, false);
+        }
+        self.pos = line.next;
+        let next = self.peek()?;
+        if !next.eof && !next.marker {
+            if next.indent > col {
+                return self.node(next);
+            }
+            // A sequence may sit at its key's indentation.
+            if next.indent == col && self.is_dash(next.content, next.end) {
+                return self.seq(next, next.content, true);
+            }
+        }
+        // saphyr places an empty value on its `:`.
+        self.null(after - 1);
+        Some(())
+    }
+
+    /// A block sequence whose first `-` is at `dash`; an indentless one (at its key's
+    /// indentation) starts where its first entry does.
+    fn seq(&mut self, mut line: Line, mut dash: usize, indentless: bool) -> Option<()> {
+        let col = dash - line.start;
+        self.enter()?;
+        let start = if indentless {
+            self.entry(dash, line.end)
+        } else {
+            dash
+        };
+        self.builder
+            .open_collection(Value::Seq(Vec::new()), start, None);
+        loop {
+            let at = self.entry(dash, line.end);
+            if at == line.end {
+                self.pos = line.next;
+                let next = self.peek()?;
+                if !next.eof && !next.marker && next.indent > col {
+                    self.node(next)?;
+                } else {
+                    self.null(at);
+                }
+            } else {
+                self.inline(line, at, col, true)?;
+            }
+            let next = self.peek()?;
+            if next.eof || next.marker || next.indent < col {
+                break;
+            }
+            if next.indent > col {
+                return None;
+            }
+            if !self.is_dash(next.content, next.end) {
+                if indentless {
+                    break;
+                }
+                return None;
+            }
+            line = next;
+            dash = next.content;
+        }
+        self.leave();
+        Some(())
+    }
+
+    /// Where an entry's content starts after its `-`: past blanks, or the line's end when
+    /// only a comment follows.
+    fn entry(&self, dash: usize, end: usize) -> usize {
+        let at = self.skip_spaces(dash + 1, end);
+        if at < end && self.bytes[at] == b'#' {
+            end
+        } else {
+            at
+        }
+    }
+
+    /// A node starting at `at` on `line` after a key or `-` at column `col`; only a sequence
+    /// entry may hold a nested sequence or mapping on the same line.
+    fn inline(&mut self, line: Line, at: usize, col: usize, entry: bool) -> Option<()> {
+        match self.item(at, line.end)? {
+            Item::Scalar(scalar, start) => {
+                self.builder.add(Value::Scalar(scalar), start);
+                self.pos = line.next;
+            }
+            Item::EmptyMap => {
+                self.builder.add(Value::Map(Vec::new()), at);
+                self.pos = line.next;
+            }
+            Item::FlowSeq(items) => {
+                self.builder
+                    .open_collection(Value::Seq(Vec::new()), at, None);
+                for (scalar, start) in items {
+                    self.builder.add(Value::Scalar(scalar), start);
+                }
+                self.builder.open.pop();
+                self.pos = line.next;
+            }
+            Item::Block => self.block_scalar(line, at, col)?,
+            Item::Dash if entry => self.seq(line, at, false)?,
+            Item::Key(key, start, after) if entry => self.map(line, (key, start, after))?,
+            _ => return None,
+        }
+        Some(())
+    }
+
+    fn null(&mut self, at: usize) {
+        let scalar = self.scalar(String::new(), Span::new(at, at), false, true);
+        self.builder.add(Value::Scalar(scalar), at);
+    }
+
+    fn empty_document(&mut self, start: usize, end: usize) {
+        self.builder = Builder::default();
+        let scalar = self.scalar(String::new(), Span::new(start, end), false, true);
+        self.builder.add(Value::Scalar(scalar), start);
+        let builder = std::mem::take(&mut self.builder);
+        self.docs.push(builder.doc);
+    }
+
+    fn scalar(&self, value: String, span: Span, block: bool, null: bool) -> Scalar {
+        let verbatim = !block && self.text.get(span.start..span.end) == Some(value.as_str());
+        Scalar {
+            value,
+            span,
+            verbatim,
+            block,
+            null,
+        }
+    }
+
+    fn skip_spaces(&self, mut at: usize, end: usize) -> usize {
+        while at < end && self.bytes[at] == b' ' {
+            at += 1;
+        }
+        at
+    }
+
+    /// Only blanks and perhaps a comment (after a blank) from `from` to `end`.
+    fn rest_is_blank(&self, from: usize, end: usize) -> bool {
+        let at = self.skip_spaces(from, end);
+        at == end || (self.bytes[at] == b'#' && at > from)
+    }
+
+    fn is_dash(&self, at: usize, end: usize) -> bool {
+        self.bytes[at] == b'-' && (at + 1 == end || self.bytes[at + 1] == b' ')
+    }
+}

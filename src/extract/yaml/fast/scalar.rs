@@ -1,0 +1,189 @@
+//! Extract stage, YAML fast path: what starts a line's content (a `-`, a key, a scalar, a
+//! block scalar's header, a one-line flow collection), scanned the way saphyr scans it.
+
+use super::{Item, Reader, MAX_KEY};
+use crate::extract::yaml::Scalar;
+use crate::source::Span;
+
+/// Bytes that end a plain scalar inside a flow collection.
+fn is_flow(c: u8) -> bool {
+    matches!(c, b',' | b'[' | b']' | b'{' | b'}')
+}
+
+/// What a double-quoted `\\c` stands for, as saphyr reads it; None for hex escapes.
+fn escape(c: u8) -> Option<char> {
+    Some(match c {
+        b'0' => '\0',
+        b'a' => '\x07',
+        b'b' => '\x08',
+        b't' => '\t',
+        b'n' => '\n',
+        b'v' => '\x0b',
+        b'f' => '\x0c',
+        b'r' => '\r',
+        b'e' => '\x1b',
+        b' ' => ' ',
+        b'"' => '"',
+        b'/' => '/',
+        b'\\' => '\\',
+        b'N' => '\u{85}',
+        b'_' => '\u{a0}',
+        b'L' => '\u{2028}',
+        b'P' => '\u{2029}',
+        _ => return None,
+    })
+}
+
+impl Reader<'_> {
+    /// What starts at `at` (not a blank, before `end`).
+    pub(super) fn item(&self, at: usize, end: usize) -> Option<Item> {
+        let b = self.bytes;
+        match b[at] {
+            b'-' if self.is_dash(at, end) => Some(Item::Dash),
+            b'|' | b'>' => Some(Item::Block),
+            b'{' => {
+                let close = self.skip_spaces(at + 1, end);
+                (close < end && b[close] == b'}' && self.rest_is_blank(close + 1, end))
+                    .then_some(Item::EmptyMap)
+            }
+            b'[' => self.flow_seq(at, end),
+            b'\'' | b'"' => self.quoted(at, end),
+            b']' | b'}' | b',' | b'*' | b'&' | b'!' | b'%' | b'@' | b'`' | b'#' | b'?' | b':'
+            | b'\t' | b' ' => None,
+            _ => self.plain(at, end),
+        }
+    }
+
+    /// A single-line plain scalar, or a plain key when a `:` and a blank end it.
+    fn plain(&self, at: usize, end: usize) -> Option<Item> {
+        let b = self.bytes;
+        let mut last = at;
+        let mut i = at;
+        while i < end {
+            match b[i] {
+                b'\t' => return None,
+                b':' if i + 1 == end || b[i + 1] == b' ' => {
+                    if i - at > MAX_KEY {
+                        return None;
+                    }
+                    let scalar = self.plain_scalar(at, last);
+                    return Some(Item::Key(scalar, at, i + 1));
+                }
+                b'#' if b[i - 1] == b' ' => break,
+                b' ' => {}
+                _ => last = i + 1,
+            }
+            i += 1;
+        }
+        Some(Item::Scalar(self.plain_scalar(at, last), at))
+    }
+
+    fn plain_scalar(&self, start: usize, end: usize) -> Scalar {
+        let value = self.text[start..end].to_owned();
+        self.scalar(value, Span::new(start, end), false, false)
+    }
+
+    /// A single-line quoted scalar or key.
+    fn quoted(&self, at: usize, end: usize) -> Option<Item> {
+        let (scalar, close) = self.quoted_scalar(at, end)?;
+        let b = self.bytes;
+        let colon = self.skip_spaces(close + 1, end);
+        if colon < end && b[colon] == b':' && (colon + 1 == end || b[colon + 1] == b' ') {
+            return (close - at <= MAX_KEY).then_some(Item::Key(scalar, at, colon + 1));
+        }
+        self.rest_is_blank(close + 1, end)
+            .then_some(Item::Scalar(scalar, at))
+    }
+
+    /// A quoted scalar closed on its line, and its closing quote. Escapes that take hex digits
+    /// are left to the full parser.
+    fn quoted_scalar(&self, at: usize, end: usize) -> Option<(Scalar, usize)> {
+        let b = self.bytes;
+        let quote = b[at];
+        let mut value = String::new();
+        let mut from = at + 1;
+        let mut i = from;
+        loop {
+            let unescaped = match *b[..end].get(i)? {
+                b'\\' if quote == b'"' => escape(*b[..end].get(i + 1)?)?,
+                b'\'' if quote == b'\'' && i + 1 < end && b[i + 1] == b'\'' => '\'',
+                b'\t' => return None,
+                c if c == quote => break,
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            value.push_str(&self.text[from..i]);
+            value.push(unescaped);
+            i += 2;
+            from = i;
+        }
+        value.push_str(&self.text[from..i]);
+        Some((self.scalar(value, Span::new(at + 1, i), false, false), i))
+    }
+
+    /// `[a, "b", 'c']` on one line, scalars only, no trailing comma.
+    fn flow_seq(&self, at: usize, end: usize) -> Option<Item> {
+        let b = self.bytes;
+        let mut items = Vec::new();
+        let mut i = self.skip_spaces(at + 1, end);
+        let close = loop {
+            if i >= end {
+                return None;
+            }
+            if b[i] == b']' && items.is_empty() {
+                break i;
+            }
+            let after = match b[i] {
+                b'\'' | b'"' => {
+                    let (scalar, close) = self.quoted_scalar(i, end)?;
+                    items.push((scalar, i));
+                    close + 1
+                }
+                _ => {
+                    let (scalar, after) = self.flow_plain(i, end)?;
+                    items.push((scalar, i));
+                    after
+                }
+            };
+            let next = self.skip_spaces(after, end);
+            match b[..end].get(next)? {
+                b']' => break next,
+                b',' => {
+                    i = self.skip_spaces(next + 1, end);
+                    if i >= end || matches!(b[i], b']' | b',') {
+                        return None;
+                    }
+                }
+                _ => return None,
+            }
+        };
+        self.rest_is_blank(close + 1, end)
+            .then_some(Item::FlowSeq(items))
+    }
+
+    /// A plain scalar inside a flow collection, and where its scan stopped.
+    fn flow_plain(&self, at: usize, end: usize) -> Option<(Scalar, usize)> {
+        let b = self.bytes;
+        let first = b[at];
+        let next = b[..end].get(at + 1).copied();
+        let dash_ok = first == b'-' && next.is_some_and(|c| c != b' ' && !is_flow(c));
+        if !dash_ok && b"-?:,[]{}#&*!|>'\"%@`\t".contains(&first) {
+            return None;
+        }
+        let mut last = at;
+        let mut i = at;
+        while i < end && !is_flow(b[i]) {
+            match b[i] {
+                b'\t' => return None,
+                b':' if i + 1 == end || b[i + 1] == b' ' || is_flow(b[i + 1]) => return None,
+                b'#' if b[i - 1] == b' ' => return None,
+                b' ' => {}
+                _ => last = i + 1,
+            }
+            i += 1;
+        }
+        Some((self.plain_scalar(at, last), i))
+    }
+}
