@@ -156,6 +156,10 @@ fn is_interrupted() -> bool {
 /// results come back out of order and wait for it, so this bounds what is held.
 const WINDOW: usize = 1024;
 
+/// How many consecutive files a worker takes at once: few enough to share out a tree's large
+/// files, enough that handing results over costs nothing next to reading them.
+const BLOCK: usize = 16;
+
 /// Runs the pipeline over `paths` (`.` when empty), handing every file with something to
 /// report to `sink` in path order, as soon as it and every file before it are done. Returns
 /// how many files were scanned.
@@ -214,8 +218,8 @@ fn worker_count() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// Workers take the candidates in path order, each reading into a buffer it keeps; the calling
-/// thread puts their results back in order and hands them to `sink`. A worker never runs more
+/// Workers take the candidates in path order, [`BLOCK`] at a time, each reading into a buffer
+/// it keeps; the calling thread puts their results back in order and hands them to `sink`. A worker never runs more
 /// than [`WINDOW`] files ahead of the oldest result not yet handed on.
 fn in_order<T: Send>(
     candidates: &[Candidate],
@@ -227,7 +231,7 @@ fn in_order<T: Send>(
     let next = AtomicUsize::new(0);
     let handed_on = (Mutex::new(0usize), Condvar::new());
     let stop = AtomicBool::new(false);
-    let (results, received) = std::sync::mpsc::channel::<(usize, Option<(FileResult, T)>)>();
+    let (results, received) = std::sync::mpsc::channel::<(usize, Vec<(FileResult, T)>)>();
     std::thread::scope(|scope| {
         for _ in 0..worker_count().min(candidates.len()) {
             let results = results.clone();
@@ -235,16 +239,21 @@ fn in_order<T: Send>(
             scope.spawn(move || {
                 let mut buffer = Vec::new();
                 loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= candidates.len() || !wait_for_window(index, handed_on, stop) {
+                    let start = next.fetch_add(BLOCK, Ordering::Relaxed);
+                    if start >= candidates.len() || !wait_for_window(start, handed_on, stop) {
                         return;
                     }
-                    let result =
-                        process(&candidates[index], pipeline, mode, &mut buffer).map(|result| {
+                    let block = &candidates[start..candidates.len().min(start + BLOCK)];
+                    let found = block
+                        .iter()
+                        .take_while(|_| !is_interrupted())
+                        .filter_map(|candidate| process(candidate, pipeline, mode, &mut buffer))
+                        .map(|result| {
                             let prepared = prepare(&result);
                             (result, prepared)
-                        });
-                    if results.send((index, result)).is_err() {
+                        })
+                        .collect();
+                    if results.send((start, found)).is_err() {
                         return;
                     }
                 }
@@ -272,20 +281,20 @@ fn wait_for_window(
     !stop.load(Ordering::SeqCst) && !is_interrupted()
 }
 
-/// Receives results in any order and hands them to `sink` in candidate order.
+/// Receives blocks of results in any order and hands them to `sink` in candidate order.
 fn hand_on<T>(
-    received: std::sync::mpsc::Receiver<(usize, Option<(FileResult, T)>)>,
+    received: std::sync::mpsc::Receiver<(usize, Vec<(FileResult, T)>)>,
     (done, moved): &(Mutex<usize>, Condvar),
     sink: &mut dyn FnMut(FileResult, T) -> std::io::Result<()>,
 ) -> Result<(), Error> {
     let mut waiting = std::collections::BTreeMap::new();
     let mut want = 0;
-    for (index, result) in received {
-        waiting.insert(index, result);
+    for (start, block) in received {
+        waiting.insert(start, block);
         let before = want;
-        while let Some(result) = waiting.remove(&want) {
-            want += 1;
-            if let Some((result, prepared)) = result {
+        while let Some(block) = waiting.remove(&want) {
+            want += BLOCK;
+            for (result, prepared) in block {
                 sink(result, prepared).map_err(Error::Output)?;
             }
         }
@@ -422,11 +431,13 @@ fn process(
 ) -> Option<FileResult> {
     let checker = &pipeline.checker;
     let display = || display_path(&candidate.path);
-    if let Err(e) = read_into(&candidate.path, buffer) {
-        let message = format!("cannot read the file: {e}");
-        return unreadable(candidate, display(), message, checker);
-    }
-    let bytes = buffer.as_slice();
+    let bytes = match read_into(&candidate.path, buffer) {
+        Ok(len) => &buffer[..len],
+        Err(e) => {
+            let message = format!("cannot read the file: {e}");
+            return unreadable(candidate, display(), message, checker);
+        }
+    };
     let mut kind = candidate.kind;
     if kind == FileKind::Text {
         // A file of no known kind: a script if its shebang says so, else plain text that only
@@ -508,19 +519,29 @@ fn process(
     })
 }
 
-/// Reads the file at `path` into `buffer`, replacing what it held: one buffer per worker, so
-/// reading allocates only when a file is larger than any before it (and no `stat` is needed
-/// for a size hint).
-fn read_into(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<()> {
+/// Reads the file at `path` into the start of `buffer` and returns its length: one buffer per
+/// worker, kept at its largest size (so it is zeroed only when it grows), so reading a file
+/// allocates only when it is larger than any before it and takes no `stat` for a size hint.
+fn read_into(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
     use std::io::Read;
     // A buffer grown by one huge file is not kept for every small one after it.
-    if buffer.capacity() > BUFFER_KEPT {
+    if buffer.len() > BUFFER_KEPT {
         *buffer = Vec::new();
     }
-    buffer.clear();
-    let file = std::fs::File::open(path)?;
-    file.take(u64::MAX).read_to_end(buffer)?;
-    Ok(())
+    let mut file = std::fs::File::open(path)?;
+    let mut len = 0;
+    loop {
+        if len == buffer.len() {
+            let more = buffer.len().max(64 << 10);
+            buffer.resize(buffer.len() + more, 0);
+        }
+        match file.read(&mut buffer[len..]) {
+            Ok(0) => return Ok(len),
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// The largest read buffer a worker keeps between files.
