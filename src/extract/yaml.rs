@@ -406,14 +406,21 @@ fn tighten(text: &str, start: usize, end: usize, value: String, style: ScalarSty
         _ => (Span::new(at.min(end), end), true),
     };
     let span = Span::new(span.start.min(text.len()), span.end.min(text.len()));
-    let verbatim = !block && text.get(span.start..span.end) == Some(value.as_str());
     let null = style == ScalarStyle::Plain && value.is_empty();
-    Scalar {
-        value,
-        span,
-        verbatim,
-        block,
-        null,
+    Scalar::of(text, value, span, block, null)
+}
+
+impl Scalar {
+    /// A scalar of `text` whose content is `span`: verbatim when those bytes are its value.
+    fn of(text: &str, value: String, span: Span, block: bool, null: bool) -> Scalar {
+        let verbatim = !block && text.get(span.start..span.end) == Some(value.as_str());
+        Scalar {
+            value,
+            span,
+            verbatim,
+            block,
+            null,
+        }
     }
 }
 

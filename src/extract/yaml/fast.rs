@@ -351,14 +351,7 @@ impl Reader<'_> {
     }
 
     fn scalar(&self, value: String, span: Span, block: bool, null: bool) -> Scalar {
-        let verbatim = !block && self.text.get(span.start..span.end) == Some(value.as_str());
-        Scalar {
-            value,
-            span,
-            verbatim,
-            block,
-            null,
-        }
+        Scalar::of(self.text, value, span, block, null)
     }
 
     fn skip_spaces(&self, mut at: usize, end: usize) -> usize {
