@@ -157,6 +157,10 @@ pub struct Extraction {
 pub fn may_hold_references(kind: FileKind, bytes: &[u8]) -> bool {
     let has = |needle: &str| memchr::memmem::find(bytes, needle.as_bytes()).is_some();
     let image = || has("image") || has("Image");
+    // A chart template is read for `image:` lines and `helm … oci://` commands only.
+    if kind == FileKind::HelmTemplate {
+        return has("image") || has("oci://");
+    }
     // Chart repositories (`charts.rs`): `oci://`, helmfile's `oci: true` and Argo CD's scheme-less
     // `repoURL`.
     if has("oci:") || has("repoURL") {

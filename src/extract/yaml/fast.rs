@@ -19,7 +19,8 @@ const MAX_KEY: usize = 1000;
 pub(super) fn parse(text: &str) -> Option<Vec<Document>> {
     let bytes = text.as_bytes();
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    if text[bom..].contains('\u{feff}') || bytes.contains(&0) || has_lone_cr(bytes) {
+    let bom_later = memchr::memmem::find(&bytes[bom..], "\u{feff}".as_bytes()).is_some();
+    if bom_later || memchr::memchr(0, bytes).is_some() || has_lone_cr(bytes) {
         return None;
     }
     let mut reader = Reader {
@@ -35,10 +36,7 @@ pub(super) fn parse(text: &str) -> Option<Vec<Document>> {
 }
 
 fn has_lone_cr(bytes: &[u8]) -> bool {
-    bytes
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
 }
 
 /// One line: `content` is its first byte after the indentation, `end` is before its break.
@@ -83,10 +81,7 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn line(&self, start: usize) -> Line {
         let b = self.bytes;
-        let nl = b[start..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(b.len(), |i| start + i);
+        let nl = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |i| start + i);
         let end = if nl > start && b[nl - 1] == b'\r' {
             nl - 1
         } else {
