@@ -368,6 +368,19 @@ fn plain_block_documents_take_the_fast_path() {
 }
 
 #[test]
+fn multi_line_plain_scalars_take_the_fast_path() {
+    for text in [
+        "a: one\n  two\n",
+        "description: A store. It is often referred\n  to as a data structure server\n  and more.\nhome: x\n",
+        "- one\n  two\n   three  \n- four\n",
+        "a:\n  b: one\r\n    two\r\n  c: d\r\n",
+    ] {
+        assert!(parse_fast(text).is_some(), "{text:?}");
+        assert!(agrees(text), "{text:?}");
+    }
+}
+
+#[test]
 fn unusual_yaml_falls_back() {
     for text in [
         "a: &x 1\nb: *x\n",
@@ -379,7 +392,8 @@ fn unusual_yaml_falls_back() {
         "a: [x]y\n",
         "a: {b: 1}\n",
         "? a\n: b\n",
-        "a: one\n  two\n",
+        "a: one\n\n  two\n",
+        "a: one\n  two: x\n",
         "a: 'one\n  two'\n",
         "a: \"x\\x41\"\n",
         "a: \"x\\\n  y\"\n",

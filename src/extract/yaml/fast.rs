@@ -308,8 +308,14 @@ impl Reader<'_> {
     fn inline(&mut self, line: Line, at: usize, col: usize, entry: bool) -> Option<()> {
         match self.item(at, line.end)? {
             Item::Scalar(scalar, start) => {
+                let plain = !matches!(self.bytes[start], b'\'' | b'"');
+                let scalar = if plain && self.only_spaces(scalar.span.end, line.end) {
+                    self.continued(scalar, line, col)?
+                } else {
+                    self.pos = line.next;
+                    scalar
+                };
                 self.builder.add(Value::Scalar(scalar), start);
-                self.pos = line.next;
             }
             Item::EmptyMap => {
                 self.builder.add(Value::Map(Vec::new()), at);
@@ -357,6 +363,43 @@ impl Reader<'_> {
     }
 
     /// Only blanks and perhaps a comment (after a blank) from `from` to `end`.
+    /// A plain scalar continued on the lines after `line` that are indented deeper than `col`
+    /// (`description: a long` / `  sentence`): saphyr folds each line break into a space.
+    /// Blank lines, comments and anything a plain scalar cannot hold end it; a continuation
+    /// the fast path does not read is left to saphyr.
+    fn continued(&mut self, scalar: Scalar, line: Line, col: usize) -> Option<Scalar> {
+        self.pos = line.next;
+        let (start, mut end) = (scalar.span.start, scalar.span.end);
+        let mut value: Option<String> = None;
+        while self.pos < self.bytes.len() {
+            let next = self.line(self.pos);
+            if next.content >= next.end || next.indent <= col || self.bytes[next.content] == b'#' {
+                break;
+            }
+            let text = &self.bytes[next.content..next.end];
+            let last = next.content + text.iter().rposition(|&c| c != b' ')? + 1;
+            let words = &self.bytes[next.content..last];
+            let indicator = b"-?:,[]{}#&*!|>'\"%@`".contains(&words[0]);
+            let unsure = |w: &[u8]| w.windows(2).any(|p| p == b": " || p == b" #");
+            if indicator || words.contains(&b'\t') || words.ends_with(b":") || unsure(words) {
+                return None;
+            }
+            let folded = value.get_or_insert_with(|| scalar.value.clone());
+            folded.push(' ');
+            folded.push_str(&self.text[next.content..last]);
+            end = last;
+            self.pos = next.next;
+        }
+        Some(match value {
+            None => scalar,
+            Some(folded) => self.scalar(folded, Span::new(start, end), false, false),
+        })
+    }
+
+    fn only_spaces(&self, from: usize, end: usize) -> bool {
+        self.bytes[from..end].iter().all(|&c| c == b' ')
+    }
+
     fn rest_is_blank(&self, from: usize, end: usize) -> bool {
         let at = self.skip_spaces(from, end);
         at == end || (self.bytes[at] == b'#' && at > from)
@@ -364,5 +407,37 @@ impl Reader<'_> {
 
     fn is_dash(&self, at: usize, end: usize) -> bool {
         self.bytes[at] == b'-' && (at + 1 == end || self.bytes[at + 1] == b' ')
+    }
+}
+
+#[cfg(test)]
+mod multiline_tests {
+    use crate::extract::yaml::{parse_fast, parse_stream_full, Document};
+
+    fn full(text: &str) -> Vec<Document> {
+        let mut docs = Vec::new();
+        parse_stream_full(text, |d| docs.push(d.clone())).unwrap();
+        docs
+    }
+
+    #[test]
+    fn multi_line_plain_scalars_read_like_saphyr() {
+        for text in [
+            "description: Redis is a store. It is often referred\n  to as a data structure server\n  and more.\nhome: x\n",
+            "a:\n  b: one two\n    three\n  c: d\n",
+            "- one\n  two\n- three\n",
+            "k: v  \n   w   \nz: 1\r\n",
+            "k: v\n\n  w\n",
+            "k: v\n  # c\n  w\n",
+            "k: v # c\n  w\n",
+            "k: v\n  w: x\n",
+            "k: v\n  - w\n",
+        ] {
+            match parse_fast(text) {
+                Some(fast) => assert_eq!(fast, full(text), "{text:?}"),
+                None => {}
+            }
+        }
+        assert!(parse_fast("description: a b\n  c d\nx: 1\n").is_some());
     }
 }
