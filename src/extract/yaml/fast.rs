@@ -433,9 +433,8 @@ mod multiline_tests {
             "k: v\n  w: x\n",
             "k: v\n  - w\n",
         ] {
-            match parse_fast(text) {
-                Some(fast) => assert_eq!(fast, full(text), "{text:?}"),
-                None => {}
+            if let Some(fast) = parse_fast(text) {
+                assert_eq!(fast, full(text), "{text:?}");
             }
         }
         assert!(parse_fast("description: a b\n  c d\nx: 1\n").is_some());
