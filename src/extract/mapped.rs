@@ -14,8 +14,18 @@ use crate::source::Span;
 /// The name prefixes to look for, compiled once per run.
 pub struct MappedSearch {
     prefixes: Vec<Prefix>,
-    automaton: AhoCorasick,
+    /// Few distinct prefixes are searched one by one with SIMD substring search; many, with
+    /// one automaton (whose scan of every byte costs more than a few fast passes).
+    searcher: Searcher,
 }
+
+enum Searcher {
+    Each(Vec<memchr::memmem::Finder<'static>>),
+    Automaton(AhoCorasick),
+}
+
+/// Up to this many distinct prefixes are searched one by one.
+const SEPARATE_SEARCHES: usize = 6;
 
 /// One searched prefix: a repository prefix on a registry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,20 +42,36 @@ impl MappedSearch {
         if prefixes.is_empty() {
             return None;
         }
-        let needles: Vec<&str> = prefixes.iter().map(|p| p.repository.as_str()).collect();
-        let automaton = AhoCorasick::new(needles).ok()?;
-        Some(MappedSearch {
-            prefixes,
-            automaton,
-        })
+        let mut needles: Vec<&str> = prefixes.iter().map(|p| p.repository.as_str()).collect();
+        needles.sort_unstable();
+        needles.dedup();
+        // `bitnami/` and `bitnamilegacy/` (a map and its destination): one pass for `bitnami`.
+        let shared = common_prefix(&needles);
+        let searcher = if shared.len() >= 4 {
+            Searcher::Each(vec![memchr::memmem::Finder::new(shared).into_owned()])
+        } else if needles.len() <= SEPARATE_SEARCHES {
+            Searcher::Each(
+                needles
+                    .iter()
+                    .map(|n| memchr::memmem::Finder::new(n).into_owned())
+                    .collect(),
+            )
+        } else {
+            Searcher::Automaton(AhoCorasick::new(needles).ok()?)
+        };
+        Some(MappedSearch { prefixes, searcher })
     }
 
     /// Every whole-token reference in `text` that starts with a searched prefix.
     pub fn find(&self, text: &str) -> Vec<Occurrence> {
         let mut found: Vec<Occurrence> = Vec::new();
-        for hit in self.automaton.find_overlapping_iter(text) {
-            let prefix = &self.prefixes[hit.pattern().as_usize()];
-            let Some(occurrence) = token_at(text, hit.start(), prefix) else {
+        for at in self.starts(text) {
+            let occurrence = self
+                .prefixes
+                .iter()
+                .filter(|p| text[at..].starts_with(p.repository.as_str()))
+                .find_map(|prefix| token_at(text, at, prefix));
+            let Some(occurrence) = occurrence else {
                 continue;
             };
             if found
@@ -60,6 +86,45 @@ impl MappedSearch {
         found.dedup_by(|a, b| a.location() == b.location());
         found
     }
+
+    /// Every position where some prefix starts, in order, each once (where a token is found
+    /// does not depend on which prefix matched there, only whether it is kept).
+    fn starts(&self, text: &str) -> Vec<usize> {
+        let mut starts: Vec<usize> = match &self.searcher {
+            Searcher::Each(finders) => finders
+                .iter()
+                .flat_map(|f| f.find_iter(text.as_bytes()))
+                .collect(),
+            Searcher::Automaton(automaton) => automaton
+                .find_overlapping_iter(text)
+                .map(|hit| hit.start())
+                .collect(),
+        };
+        starts.sort_unstable();
+        starts.dedup();
+        starts
+    }
+}
+
+/// The longest start every needle shares.
+fn common_prefix<'a>(needles: &[&'a str]) -> &'a str {
+    let Some((first, rest)) = needles.split_first() else {
+        return "";
+    };
+    let len = rest.iter().fold(first.len(), |len, needle| {
+        first
+            .bytes()
+            .zip(needle.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count()
+    });
+    // Needles are ASCII-led names; stay on a character boundary whatever they hold.
+    let mut len = len;
+    while !first.is_char_boundary(len) {
+        len -= 1;
+    }
+    &first[..len]
 }
 
 /// Characters a reference can hold; anything else ends a token.
@@ -181,6 +246,46 @@ mod tests {
             search("use quay.io/old-org/tools:1 and acme/jupyter-scipy:v1\n"),
             ["quay.io/old-org/tools:1", "acme/jupyter-scipy:v1"]
         );
+    }
+
+    #[test]
+    fn every_search_strategy_finds_the_same() {
+        let prefix = |domain: &str, repository: &str| Prefix {
+            domain: domain.into(),
+            repository: repository.into(),
+        };
+        let text = "FROM bitnami/redis:7 and bitnamilegacy/nginx:1, quay.io/bitnami/x:2, \
+                    acme/app:1 zeta/y:3\n";
+        let found = |prefixes: Vec<Prefix>| -> Vec<String> {
+            MappedSearch::new(prefixes)
+                .unwrap()
+                .find(text)
+                .iter()
+                .map(|o| text[o.location().start..o.location().end].to_owned())
+                .collect()
+        };
+        let hub = |r: &str| prefix("docker.io", r);
+        // One shared start, a few separate needles, and an automaton for many.
+        let shared = found(vec![
+            hub("bitnami/"),
+            hub("bitnamilegacy/"),
+            prefix("quay.io", "bitnami/"),
+        ]);
+        assert_eq!(
+            shared,
+            [
+                "bitnami/redis:7",
+                "bitnamilegacy/nginx:1",
+                "quay.io/bitnami/x:2"
+            ]
+        );
+        let separate = found(vec![hub("bitnami/"), hub("acme/")]);
+        assert_eq!(separate, ["bitnami/redis:7", "acme/app:1"]);
+        let many: Vec<Prefix> = ["bitnami/", "acme/", "zeta/", "a1/", "b2/", "c3/", "d4/"]
+            .iter()
+            .map(|r| hub(r))
+            .collect();
+        assert_eq!(found(many), ["bitnami/redis:7", "acme/app:1", "zeta/y:3"]);
     }
 
     #[test]
