@@ -219,8 +219,8 @@ fn worker_count() -> usize {
 }
 
 /// Workers take the candidates in path order, [`BLOCK`] at a time, each reading into a buffer
-/// it keeps; the calling thread puts their results back in order and hands them to `sink`. A worker never runs more
-/// than [`WINDOW`] files ahead of the oldest result not yet handed on.
+/// it keeps; the calling thread puts their results back in order and hands them to `sink`. A
+/// worker never runs more than [`WINDOW`] files ahead of the oldest result not yet handed on.
 fn in_order<T: Send>(
     candidates: &[Candidate],
     pipeline: &Pipeline<'_>,

@@ -326,10 +326,11 @@ fn invalid_utf8_is_a_parse_error_naming_the_offset() {
 
 #[test]
 fn output_order_does_not_depend_on_threads() {
+    // More files than the workers may run ahead of the output (1,024), so that they wait for it.
     let mut files = Vec::new();
-    for i in 0..200 {
+    for i in 0..1500 {
         files.push((
-            format!("svc{:03}/Dockerfile", (i * 37) % 200),
+            format!("svc{:04}/Dockerfile", (i * 37) % 1500),
             format!("FROM nginx:{i}\nFROM redis:{i}\n"),
         ));
     }
@@ -348,7 +349,7 @@ fn output_order_does_not_depend_on_threads() {
         String::from_utf8(out.stdout).unwrap()
     };
     let one = run("1");
-    assert_eq!(one.lines().count(), 400);
+    assert_eq!(one.lines().count(), 3000);
     assert_eq!(one, run("4"));
     let mut sorted: Vec<&str> = one.lines().collect();
     sorted.sort_by_key(|l| l.split(':').next().unwrap().to_owned());
