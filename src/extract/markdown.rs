@@ -184,15 +184,14 @@ fn shifted(mut occurrence: Occurrence, by: usize) -> Occurrence {
 fn fenced_blocks(text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut open: Option<(u8, usize, String, usize)> = None;
-    let mut list_indent = 0;
-    let mut start = 0;
-    for line in text.split_inclusive('\n') {
-        let line_start = start;
-        start += line.len();
-        let content = line.trim_end_matches(['\n', '\r']);
-        if open.is_none() {
-            list_indent = list_context(content, list_indent);
-        }
+    let mut lists = ListFold::default();
+    // Lines outside any block, as the list context reads them: everything but a block's body
+    // and its closing fence.
+    let mut inside: Vec<Range<usize>> = Vec::new();
+    for line_start in fence_line_starts(text) {
+        let line_end = memchr::memchr(b'\n', &text.as_bytes()[line_start..])
+            .map_or(text.len(), |i| line_start + i + 1);
+        let content = text[line_start..line_end].trim_end_matches(['\n', '\r']);
         let Some((indent, fence, len, info)) = fence(content) else {
             continue;
         };
@@ -203,14 +202,17 @@ fn fenced_blocks(text: &str) -> Vec<Block> {
                     language,
                     content: body_start..line_start,
                 });
+                inside.push(body_start..line_end);
             }
             Some(_) => {}
             None => {
-                let indented_code = indent > list_indent + 3;
+                // Only a fence indented past three spaces needs the list it may sit in.
+                let indented_code =
+                    indent > 3 && indent > lists.indent_through(text, line_start, &inside) + 3;
                 if indented_code || (fence == b'`' && info.contains('`')) {
                     continue;
                 }
-                open = Some((fence, len, language(info), start));
+                open = Some((fence, len, language(info), line_end));
             }
         }
     }
@@ -221,6 +223,58 @@ fn fenced_blocks(text: &str) -> Vec<Block> {
         });
     }
     blocks
+}
+
+/// The starts of the lines that may be fences: up to any number of spaces, then ``` or ~~~.
+/// Two SIMD searches instead of a look at every line (READMEs run to megabytes of prose).
+fn fence_line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts: Vec<usize> = ["```", "~~~"]
+        .iter()
+        .flat_map(|needle| memchr::memmem::find_iter(bytes, needle))
+        .filter_map(|at| {
+            let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+            bytes[line_start..at]
+                .iter()
+                .all(|&b| b == b' ')
+                .then_some(line_start)
+        })
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts
+}
+
+/// The list context ([`list_context`]) folded over the lines outside blocks, lazily: only as
+/// far as the last fence that asked for it.
+#[derive(Default)]
+struct ListFold {
+    /// The start of the next line to fold.
+    at: usize,
+    indent: usize,
+    /// The first of the `inside` ranges not yet passed.
+    next_inside: usize,
+}
+
+impl ListFold {
+    /// The list context after folding every line up to and including the one at `line_start`.
+    fn indent_through(&mut self, text: &str, line_start: usize, inside: &[Range<usize>]) -> usize {
+        while self.at <= line_start && self.at < text.len() {
+            if let Some(range) = inside.get(self.next_inside) {
+                if range.start <= self.at {
+                    self.at = self.at.max(range.end);
+                    self.next_inside += 1;
+                    continue;
+                }
+            }
+            let end = memchr::memchr(b'\n', &text.as_bytes()[self.at..])
+                .map_or(text.len(), |i| self.at + i + 1);
+            let content = text[self.at..end].trim_end_matches(['\n', '\r']);
+            self.indent = list_context(content, self.indent);
+            self.at = end;
+        }
+        self.indent
+    }
 }
 
 /// The content indentation of the list item `line` starts (`- `, `* `, `+ `, `1. `, `1) `),
@@ -313,6 +367,91 @@ fn blank(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The fold over every line that [`fenced_blocks`] must agree with.
+    fn fenced_blocks_by_line(text: &str) -> Vec<Block> {
+        let mut blocks = Vec::new();
+        let mut open: Option<(u8, usize, String, usize)> = None;
+        let mut list_indent = 0;
+        let mut start = 0;
+        for line in text.split_inclusive('\n') {
+            let line_start = start;
+            start += line.len();
+            let content = line.trim_end_matches(['\n', '\r']);
+            if open.is_none() {
+                list_indent = list_context(content, list_indent);
+            }
+            let Some((indent, fence, len, info)) = fence(content) else {
+                continue;
+            };
+            match &open {
+                Some((c, n, _, _)) if fence == *c && len >= *n && info.trim().is_empty() => {
+                    let (_, _, language, body_start) = open.take().unwrap_or_default();
+                    blocks.push(Block {
+                        language,
+                        content: body_start..line_start,
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    if indent > list_indent + 3 || (fence == b'`' && info.contains('`')) {
+                        continue;
+                    }
+                    open = Some((fence, len, language(info), start));
+                }
+            }
+        }
+        if let Some((_, _, language, body_start)) = open {
+            blocks.push(Block {
+                language,
+                content: body_start..text.len(),
+            });
+        }
+        blocks
+    }
+
+    fn markdown_line() -> impl Strategy<Value = String> {
+        let indent = prop_oneof![
+            Just(""),
+            Just(" "),
+            Just("   "),
+            Just("    "),
+            Just("      ")
+        ];
+        let body = prop_oneof![
+            Just("```"),
+            Just("````"),
+            Just("```sh"),
+            Just("``` `x`"),
+            Just("~~~"),
+            Just("~~~~ yaml"),
+            Just("- item"),
+            Just("1. step"),
+            Just("10) step"),
+            Just("* "),
+            Just("text with `code` and ``` inline"),
+            Just("a ~~~ b"),
+            Just(""),
+            Just("docker run nginx"),
+        ];
+        let ending = prop_oneof![Just("\n"), Just("\r\n")];
+        (indent, body, ending).prop_map(|(i, b, e)| format!("{i}{b}{e}"))
+    }
+
+    proptest! {
+        #[test]
+        fn fence_search_agrees_with_the_line_fold(
+            lines in proptest::collection::vec(markdown_line(), 0..40),
+            cut in any::<bool>(),
+        ) {
+            let mut text = lines.concat();
+            if cut {
+                text = text.trim_end_matches(['\n', '\r']).to_owned();
+            }
+            prop_assert_eq!(fenced_blocks(&text), fenced_blocks_by_line(&text));
+        }
+    }
 
     #[test]
     fn fences_and_languages() {
