@@ -34,6 +34,17 @@ const KEYS: &[&str] = &[
     "kind",
 ];
 
+/// Argo CD sources: `repoURL` next to `chart`, as values and as CRD schema keys.
+const CHART_KEYS: &[&str] = &[
+    "repoURL",
+    "chart",
+    "source",
+    "spec",
+    "description",
+    "type",
+    "properties",
+];
+
 const SCALARS: &[&str] = &[
     "nginx",
     "nginx:1.25",
@@ -47,11 +58,26 @@ const SCALARS: &[&str] = &[
     "",
 ];
 
+const CHART_SCALARS: &[&str] = &[
+    "registry-1.docker.io/bitnamicharts",
+    "docker.io/bitnamicharts",
+    "redis",
+    "string",
+    "",
+];
+
 fn node() -> impl Strategy<Value = Node> {
-    let leaf = prop::sample::select(SCALARS).prop_map(Node::Scalar);
-    leaf.prop_recursive(5, 40, 5, |inner| {
+    tree(KEYS, SCALARS)
+}
+
+fn tree(
+    keys: &'static [&'static str],
+    scalars: &'static [&'static str],
+) -> impl Strategy<Value = Node> {
+    let leaf = prop::sample::select(scalars).prop_map(Node::Scalar);
+    leaf.prop_recursive(5, 40, 5, move |inner| {
         prop_oneof![
-            3 => prop::collection::vec((prop::sample::select(KEYS), inner.clone()), 1..5)
+            3 => prop::collection::vec((prop::sample::select(keys), inner.clone()), 1..5)
                 .prop_map(Node::Map),
             1 => prop::collection::vec(inner, 1..3).prop_map(Node::Seq),
         ]
@@ -181,6 +207,35 @@ proptest! {
             let mut text = String::new();
             yaml(&root, 0, style, flow, &mut text);
             (text, kind)
+        };
+        let extraction = extract(kind, &text);
+        prop_assume!(extraction.errors.is_empty());
+        if !may_hold_references(kind, text.as_bytes()) {
+            prop_assert!(
+                extraction.occurrences.is_empty(),
+                "prefilter skipped {:?} holding {:?}",
+                text,
+                extraction.occurrences
+            );
+        }
+    }
+
+    #[test]
+    fn a_skipped_file_holds_no_chart_repository(
+        root in prop::collection::vec((prop::sample::select(CHART_KEYS), tree(CHART_KEYS, CHART_SCALARS)), 1..6),
+        style in style(),
+        flow in any::<bool>(),
+        as_json in any::<bool>(),
+    ) {
+        let root = Node::Map(root);
+        let (text, kind) = if as_json {
+            let mut text = String::new();
+            json(&root, &mut text);
+            (text, FileKind::Json)
+        } else {
+            let mut text = String::new();
+            yaml(&root, 0, style, flow, &mut text);
+            (text, FileKind::Kubernetes)
         };
         let extraction = extract(kind, &text);
         prop_assume!(extraction.errors.is_empty());

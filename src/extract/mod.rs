@@ -162,31 +162,39 @@ pub fn may_hold_references(kind: FileKind, bytes: &[u8]) -> bool {
         return has("image") || has("oci://");
     }
     // Chart repositories (`charts.rs`): `oci://`, helmfile's `oci: true` and Argo CD's scheme-less
-    // `repoURL`.
-    if has("oci:") || has("repoURL") {
-        return true;
-    }
+    // `repoURL`, searched only when the kind's own words are absent (each is a pass over the file).
+    let charts = || has("oci:") || has("repoURL");
     match kind {
         FileKind::Dockerfile => true,
         FileKind::GithubActions => {
-            image() || has("container") || has("docker://") || text_may_hold_references(bytes)
+            image()
+                || has("container")
+                || has("docker://")
+                || text_may_hold_references(bytes)
+                || charts()
         }
-        FileKind::GitlabCi => image() || has("services") || text_may_hold_references(bytes),
+        FileKind::GitlabCi => {
+            image() || has("services") || text_may_hold_references(bytes) || charts()
+        }
         // Terraform names (`BaseImage`, `IMAGE_TAG`) are matched case-insensitively.
         FileKind::Terraform | FileKind::TerraformVars | FileKind::TerraformJson => {
-            contains_ignoring_case(bytes, b"image")
+            contains_ignoring_case(bytes, b"image") || charts()
         }
-        FileKind::Shell | FileKind::Makefile => text_may_hold_references(bytes),
-        // CRDs and JSON schemas say `image` everywhere, but as keys of mappings.
+        FileKind::Shell | FileKind::Makefile => text_may_hold_references(bytes) || charts(),
+        // CRDs and JSON schemas say `image` everywhere, but as keys of mappings; Argo CD's CRD
+        // says `repoURL` the same way.
         FileKind::Kubernetes | FileKind::HelmValues | FileKind::Json => {
             prefilter::image_key_may_hold_scalar(bytes)
+                || has("oci:")
+                || prefilter::key_may_hold_scalar(bytes, "repoURL")
         }
-        FileKind::Env => variable_words(bytes),
+        FileKind::Env => variable_words(bytes) || charts(),
         FileKind::Markdown => {
             (has("```") || has("~~~"))
                 && (text_may_hold_references(bytes) || contains_ignoring_case(bytes, b"from"))
+                || charts()
         }
-        _ => image(),
+        _ => image() || charts(),
     }
 }
 

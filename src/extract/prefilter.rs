@@ -18,10 +18,15 @@ pub fn image_key_may_hold_scalar(bytes: &[u8]) -> bool {
         .filter(|&at| at > 0 && matches!(bytes[at - 1], b'i' | b'I'))
         .any(|at| key_with_scalar(bytes, at + 4));
     image
-        || KEY_WORDS[1..].iter().any(|word| {
-            memchr::memmem::find_iter(bytes, word.as_bytes())
-                .any(|at| key_with_scalar(bytes, at + word.len()))
-        })
+        || KEY_WORDS[1..]
+            .iter()
+            .any(|word| key_may_hold_scalar(bytes, word))
+}
+
+/// Whether some key containing `word` may have a scalar value, as for [`KEY_WORDS`].
+pub fn key_may_hold_scalar(bytes: &[u8], word: &str) -> bool {
+    memchr::memmem::find_iter(bytes, word.as_bytes())
+        .any(|at| key_with_scalar(bytes, at + word.len()))
 }
 
 /// Whether the word ending at `after` ends a key (more name characters, an optional closing
