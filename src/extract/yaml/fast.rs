@@ -306,7 +306,14 @@ impl Reader<'_> {
     /// A node starting at `at` on `line` after a key or `-` at column `col`; only a sequence
     /// entry may hold a nested sequence or mapping on the same line.
     fn inline(&mut self, line: Line, at: usize, col: usize, entry: bool) -> Option<()> {
-        match self.item(at, line.end)? {
+        let Some(item) = self.item(at, line.end) else {
+            // A quoted scalar not closed on its line may continue on the next ones.
+            let (scalar, next) = self.multi_line_quoted(line, at, col)?;
+            self.builder.add(Value::Scalar(scalar), at);
+            self.pos = next;
+            return Some(());
+        };
+        match item {
             Item::Scalar(scalar, start) => {
                 let plain = !matches!(self.bytes[start], b'\'' | b'"');
                 let scalar = if plain && self.only_spaces(scalar.span.end, line.end) {
@@ -379,7 +386,9 @@ impl Reader<'_> {
             let text = &self.bytes[next.content..next.end];
             let last = next.content + text.iter().rposition(|&c| c != b' ')? + 1;
             let words = &self.bytes[next.content..last];
-            let indicator = b"-?:,[]{}#&*!|>'\"%@`".contains(&words[0]);
+            // Inside a plain scalar only a comment or a `: ` ends a line early: indicators that
+            // could not start one (`"`, `|`, `-`, `[`) are content on the lines after the first.
+            let indicator = matches!(words[0], b'#' | b':');
             let unsure = |w: &[u8]| w.windows(2).any(|p| p == b": " || p == b" #");
             if indicator || words.contains(&b'\t') || words.ends_with(b":") || unsure(words) {
                 return None;

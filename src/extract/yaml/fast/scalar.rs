@@ -123,6 +123,93 @@ impl Reader<'_> {
         Some((self.scalar(value, Span::new(at + 1, i), false, false), i))
     }
 
+    /// A quoted scalar opened at `at` on `line` and closed on a later line, as saphyr folds it:
+    /// each line break becomes a space, or a `\n` per blank line after it; blanks around a
+    /// break are dropped. Its lines must sit deeper than `col` (the collection holding it) and
+    /// hold no tab, hex or line-break escape; the closing line must end after the quote (but for
+    /// a comment). Returns the scalar and the start of the line after it.
+    pub(super) fn multi_line_quoted(
+        &self,
+        line: super::Line,
+        at: usize,
+        col: usize,
+    ) -> Option<(Scalar, usize)> {
+        let b = self.bytes;
+        let quote = *b.get(at).filter(|&&q| q == b'\'' || q == b'"')?;
+        let mut value = String::new();
+        let (mut from, mut end, mut next) = (at + 1, line.end, line.next);
+        loop {
+            if let Some(close) = self.quoted_segment(from, end, quote, &mut value)? {
+                // Closed on its first line, it failed as a single-line scalar.
+                if from == at + 1 {
+                    return None;
+                }
+                if !self.rest_is_blank(close + 1, end) {
+                    return None;
+                }
+                let span = Span::new(at + 1, close);
+                return Some((self.scalar(value, span, false, false), next));
+            }
+            let mut blank_lines = 0;
+            let continued = loop {
+                if next >= b.len() {
+                    return None;
+                }
+                let following = self.line(next);
+                if following.content < following.end {
+                    break following;
+                }
+                blank_lines += 1;
+                next = following.next;
+            };
+            if continued.indent <= col {
+                return None;
+            }
+            match blank_lines {
+                0 => value.push(' '),
+                n => value.extend(std::iter::repeat_n('\n', n)),
+            }
+            (from, end, next) = (continued.content, continued.end, continued.next);
+        }
+    }
+
+    /// Appends the content of a quoted scalar from `from` to its closing quote or `end`,
+    /// escapes resolved; the closing quote's offset, None when the line goes on, or an outer
+    /// None for what the fast path leaves to saphyr (tabs, hex and line-break escapes).
+    fn quoted_segment(
+        &self,
+        from: usize,
+        end: usize,
+        quote: u8,
+        value: &mut String,
+    ) -> Option<Option<usize>> {
+        let b = self.bytes;
+        let (mut copied, mut i) = (from, from);
+        while i < end {
+            let unescaped = match b[i] {
+                b'\\' if quote == b'"' => escape(*b[..end].get(i + 1)?)?,
+                b'\'' if quote == b'\'' && i + 1 < end && b[i + 1] == b'\'' => '\'',
+                b'\t' => return None,
+                c if c == quote => {
+                    value.push_str(&self.text[copied..i]);
+                    return Some(Some(i));
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            value.push_str(&self.text[copied..i]);
+            value.push(unescaped);
+            i += 2;
+            copied = i;
+        }
+        // Blanks before a line break are dropped (escaped ones are content, and kept).
+        let kept = self.text[copied..end].trim_end_matches(' ').len();
+        value.push_str(&self.text[copied..copied + kept]);
+        Some(None)
+    }
+
     /// `[a, "b", 'c']` on one line, scalars only, no trailing comma.
     fn flow_seq(&self, at: usize, end: usize) -> Option<Item> {
         let b = self.bytes;
