@@ -169,16 +169,28 @@ pub fn run(
     mode: Mode,
     sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
 ) -> Result<usize, Error> {
-    run_prepared(paths, config, mode, &|_| (), &mut |file, ()| sink(file))
+    let prepare = Prepare {
+        make: &|_| (),
+        without_text: false,
+    };
+    run_prepared(paths, config, mode, prepare, &mut |file, ()| sink(file))
 }
 
-/// [`run`], with `prepare` applied to each result in the worker that made it (rendering a
-/// report's text, say), so that only handing results on in order is left to the caller's thread.
+/// What workers make of each result before it is handed on (a report's text, say), so that
+/// only handing results on in order is left to the caller's thread.
+pub struct Prepare<'a, T> {
+    pub make: &'a (dyn Fn(&FileResult) -> T + Sync),
+    /// The sink reads what `make` made and the findings, never the file's text. A check then
+    /// reads files while the walk goes on (results wait for its end, without their text).
+    pub without_text: bool,
+}
+
+/// [`run`], with `prepare` applied to each result in the worker that made it.
 pub fn run_prepared<T: Send>(
     paths: &[PathBuf],
     config: &Config,
     mode: Mode,
-    prepare: &(dyn Fn(&FileResult) -> T + Sync),
+    prepare: Prepare<'_, T>,
     sink: &mut dyn FnMut(FileResult, T) -> std::io::Result<()>,
 ) -> Result<usize, Error> {
     let rules = rules::builtin();
@@ -198,15 +210,89 @@ pub fn run_prepared<T: Send>(
     } else {
         paths
     };
+    if mode == Mode::Check && prepare.without_text {
+        return during_walk(paths, config, &pipeline, prepare.make, sink);
+    }
     let candidates = walk::collect(paths, config).map_err(Error::Walk)?;
     if is_interrupted() {
         return Err(Error::Interrupted);
     }
-    in_order(&candidates, &pipeline, mode, prepare, sink)?;
+    in_order(&candidates, &pipeline, mode, prepare.make, sink)?;
     if is_interrupted() {
         return Err(Error::Interrupted);
     }
     Ok(candidates.len())
+}
+
+/// A check whose results need no text: workers read, extract, check and prepare files as the
+/// walk meets them, so no core waits for the walk to end; results (their text dropped) are
+/// handed to `sink` in path order once both are done.
+fn during_walk<T: Send>(
+    paths: &[PathBuf],
+    config: &Config,
+    pipeline: &Pipeline<'_>,
+    prepare: &(dyn Fn(&FileResult) -> T + Sync),
+    sink: &mut dyn FnMut(FileResult, T) -> std::io::Result<()>,
+) -> Result<usize, Error> {
+    let (send, receive) = std::sync::mpsc::channel::<Candidate>();
+    let receive = Mutex::new(receive);
+    let (walked, mut results) = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..worker_count())
+            .map(|_| scope.spawn(|| work_on(&receive, pipeline, prepare)))
+            .collect();
+        let visitor = || -> walk::Visitor<'_, ()> {
+            let send = send.clone();
+            Box::new(move |candidate| {
+                // The workers are gone only when one panicked, and then the scope panics.
+                let _ = send.send(candidate.clone());
+            })
+        };
+        let walked = walk::visit(paths, config, worker_count(), &visitor);
+        drop(send);
+        let results: std::collections::HashMap<Candidate, (FileResult, T)> = workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
+            })
+            .collect();
+        (walked, results)
+    });
+    let walked = walked.map_err(Error::Walk)?;
+    if is_interrupted() {
+        return Err(Error::Interrupted);
+    }
+    for (candidate, ()) in &walked {
+        if let Some((result, prepared)) = results.remove(candidate) {
+            sink(result, prepared).map_err(Error::Output)?;
+        }
+    }
+    Ok(walked.len())
+}
+
+/// One worker of [`during_walk`]: files from the walk until it ends, and what it found in them.
+fn work_on<T>(
+    receive: &Mutex<std::sync::mpsc::Receiver<Candidate>>,
+    pipeline: &Pipeline<'_>,
+    prepare: &(dyn Fn(&FileResult) -> T + Sync),
+) -> Vec<(Candidate, (FileResult, T))> {
+    let mut buffer = Vec::new();
+    let mut found = Vec::new();
+    loop {
+        let next = receive.lock().unwrap_or_else(|e| e.into_inner()).recv();
+        let Ok(candidate) = next else {
+            return found;
+        };
+        if is_interrupted() {
+            continue;
+        }
+        if let Some(mut result) = process(&candidate, pipeline, Mode::Check, &mut buffer) {
+            let prepared = prepare(&result);
+            result.file.text = String::new();
+            found.push((candidate, (result, prepared)));
+        }
+    }
 }
 
 /// How many files are processed at once: `REGMIG_THREADS`, or one per core.

@@ -77,11 +77,15 @@ fn execute(command: Command) -> io::Result<ExitCode> {
             let mut began = false;
             let renderer = reporter.renderer();
             let render = |file: &regmig::FileResult| renderer.as_ref().map(|r| r.render(file));
+            let prepare = regmig::Prepare {
+                make: &render,
+                without_text: renderer.is_some(),
+            };
             let scanned = regmig::run_prepared(
                 &common.paths,
                 &config,
                 Mode::Check,
-                &render,
+                prepare,
                 &mut |file, rendered| {
                     if !began {
                         reporter.begin(&mut out)?;

@@ -55,14 +55,23 @@ impl Counts {
 /// Chooses, for each finding of a file, whether it is shown (`check --new-since`).
 pub type FindingFilter = Box<dyn Fn(&FileResult) -> Vec<bool>>;
 
-/// Renders a file's `human` report in any thread.
-pub struct HumanRenderer(miette::GraphicalReportHandler);
+/// Renders a file's report (`human` or `json`) in any thread.
+pub enum Renderer {
+    Human(Box<miette::GraphicalReportHandler>),
+    /// A file's findings as JSON lines, written as if they came first (the reporter puts the
+    /// comma before them).
+    Json,
+}
 
-impl HumanRenderer {
+impl Renderer {
     pub fn render(&self, file: &FileResult) -> String {
         let mut text = Vec::new();
         // Writing into memory fails only if miette does, and then the reporter renders again.
-        match human::file(&mut text, file, &self.0) {
+        let written = match self {
+            Renderer::Human(handler) => human::file(&mut text, file, handler),
+            Renderer::Json => json::file(&mut text, file, true),
+        };
+        match written {
             Ok(()) => String::from_utf8(text).unwrap_or_default(),
             Err(_) => String::new(),
         }
@@ -118,14 +127,21 @@ impl CheckReporter {
         }
     }
 
-    /// What a worker can render of `file` ahead of [`file`](Self::file): the human report
-    /// of a file whose findings are all shown (miette's rendering is most of its cost).
-    pub fn renderer(&self) -> Option<HumanRenderer> {
-        (self.format == Format::Human && self.filter.is_none())
-            .then(|| HumanRenderer(human::handler(self.color)))
+    /// What a worker can render of `file` ahead of [`file`](Self::file), for the human and
+    /// JSON reports of a file whose findings are all shown; with it, the reporter needs no
+    /// file's text.
+    pub fn renderer(&self) -> Option<Renderer> {
+        if self.filter.is_some() {
+            return None;
+        }
+        match self.format {
+            Format::Human => Some(Renderer::Human(Box::new(human::handler(self.color)))),
+            Format::Json => Some(Renderer::Json),
+            _ => None,
+        }
     }
 
-    /// [`file`](Self::file), with the text a [`HumanRenderer`] made of it, if any.
+    /// [`file`](Self::file), with the text a [`Renderer`] made of it, if any.
     pub fn rendered_file(
         &mut self,
         out: &mut dyn Write,
@@ -134,6 +150,9 @@ impl CheckReporter {
     ) -> io::Result<()> {
         match rendered {
             Some(text) if self.filter.is_none() && !file.findings.is_empty() => {
+                if self.format == Format::Json && self.counts.findings > 0 {
+                    out.write_all(b",")?;
+                }
                 out.write_all(text.as_bytes())?;
                 self.counts.add(file, false);
                 Ok(())
