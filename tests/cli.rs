@@ -339,21 +339,33 @@ fn output_order_does_not_depend_on_threads() {
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
     let dir = repo(&refs);
-    let run = |threads: &str| {
+    let run = |threads: &str, format: &str| {
         let out = Command::new(env!("CARGO_BIN_EXE_regmig"))
-            .args(["check", "--format", "concise"])
+            .args(["check", "--format", format])
             .current_dir(dir.path())
             .env("REGMIG_THREADS", threads)
             .output()
             .unwrap();
         String::from_utf8(out.stdout).unwrap()
     };
-    let one = run("1");
+    let one = run("1", "concise");
     assert_eq!(one.lines().count(), 3000);
-    assert_eq!(one, run("4"));
+    assert_eq!(one, run("4", "concise"));
     let mut sorted: Vec<&str> = one.lines().collect();
     sorted.sort_by_key(|l| l.split(':').next().unwrap().to_owned());
     assert_eq!(sorted, one.lines().collect::<Vec<_>>());
+    // JSON is read while the walk goes on, and put in order at its end: the same order.
+    let json = run("1", "json");
+    assert_eq!(json, run("4", "json"));
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let json_paths: Vec<&str> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    let concise_paths: Vec<&str> = one.lines().map(|l| l.split(':').next().unwrap()).collect();
+    assert_eq!(json_paths, concise_paths);
 }
 
 #[test]
