@@ -180,8 +180,9 @@ pub fn run(
 /// only handing results on in order is left to the caller's thread.
 pub struct Prepare<'a, T> {
     pub make: &'a (dyn Fn(&FileResult) -> T + Sync),
-    /// The sink reads what `make` made and the findings, never the file's text. A check then
-    /// reads files while the walk goes on (results wait for its end, without their text).
+    /// The sink reads what `make` made and counts the findings, never the file's text or a
+    /// finding's names. A check then reads files while the walk goes on (results wait for its
+    /// end, reduced to that).
     pub without_text: bool,
 }
 
@@ -225,8 +226,8 @@ pub fn run_prepared<T: Send>(
 }
 
 /// A check whose results need no text: workers read, extract, check and prepare files as the
-/// walk meets them, so no core waits for the walk to end; results (their text dropped) are
-/// handed to `sink` in path order once both are done.
+/// walk meets them, so no core waits for the walk to end; results (what `prepare` made, and
+/// their counts) are handed to `sink` in path order once both are done.
 fn during_walk<T: Send>(
     paths: &[PathBuf],
     config: &Config,
@@ -289,8 +290,24 @@ fn work_on<T>(
         }
         if let Some(mut result) = process(&candidate, pipeline, Mode::Check, &mut buffer) {
             let prepared = prepare(&result);
-            result.file.text = String::new();
+            keep_only_counts(&mut result);
             found.push((candidate, (result, prepared)));
+        }
+    }
+}
+
+/// Drops what a result held for rendering (the text, names, fixes' edits), keeping what counts
+/// read (each finding's severity and whether it is fixable): results wait for the walk to end.
+fn keep_only_counts(result: &mut FileResult) {
+    result.file.text = String::new();
+    result.findings.shrink_to_fit();
+    for finding in &mut result.findings {
+        finding.image = String::new();
+        finding.canonical = String::new();
+        finding.detail = None;
+        if let Some(fix) = &mut finding.fix {
+            fix.replacement = String::new();
+            fix.edits = Vec::new();
         }
     }
 }

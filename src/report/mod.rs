@@ -71,6 +71,8 @@ impl Renderer {
             Renderer::Human(handler) => human::file(&mut text, file, handler),
             Renderer::Json => json::file(&mut text, file, true),
         };
+        // Rendered reports may wait for the end of the run: no spare capacity.
+        text.shrink_to_fit();
         match written {
             Ok(()) => String::from_utf8(text).unwrap_or_default(),
             Err(_) => String::new(),
