@@ -66,6 +66,9 @@ enum Item {
     EmptyMap,
     /// A single-line flow sequence of scalars (and where each starts) ending the line.
     FlowSeq(Vec<(Scalar, usize)>),
+    /// A single-line flow mapping of scalar keys and values (and where each starts) ending the
+    /// line.
+    FlowMap(Vec<((Scalar, usize), (Scalar, usize))>),
 }
 
 struct Reader<'a> {
@@ -326,6 +329,16 @@ impl Reader<'_> {
             }
             Item::EmptyMap => {
                 self.builder.add(Value::Map(Vec::new()), at);
+                self.pos = line.next;
+            }
+            Item::FlowMap(entries) => {
+                self.builder
+                    .open_collection(Value::Map(Vec::new()), at, None);
+                for ((key, key_start), (value, value_start)) in entries {
+                    self.builder.add(Value::Scalar(key), key_start);
+                    self.builder.add(Value::Scalar(value), value_start);
+                }
+                self.builder.open.pop();
                 self.pos = line.next;
             }
             Item::FlowSeq(items) => {

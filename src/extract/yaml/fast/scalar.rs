@@ -43,8 +43,10 @@ impl Reader<'_> {
             b'|' | b'>' => Some(Item::Block),
             b'{' => {
                 let close = self.skip_spaces(at + 1, end);
-                (close < end && b[close] == b'}' && self.rest_is_blank(close + 1, end))
-                    .then_some(Item::EmptyMap)
+                if close < end && b[close] == b'}' {
+                    return self.rest_is_blank(close + 1, end).then_some(Item::EmptyMap);
+                }
+                self.flow_map(at, end)
             }
             b'[' => self.flow_seq(at, end),
             b'\'' | b'"' => self.quoted(at, end),
@@ -248,6 +250,60 @@ impl Reader<'_> {
         };
         self.rest_is_blank(close + 1, end)
             .then_some(Item::FlowSeq(items))
+    }
+
+    /// `{a: b, c: "d"}` on one line: scalar keys, each with `: ` and a scalar value; no
+    /// trailing comma, no empty value, no JSON-style `"a":b`.
+    fn flow_map(&self, at: usize, end: usize) -> Option<Item> {
+        let b = self.bytes;
+        let mut entries = Vec::new();
+        let mut i = self.skip_spaces(at + 1, end);
+        let close = loop {
+            let (key, after_key) = self.flow_item(i, end, true)?;
+            // The key ends at `:` and a blank.
+            if b[..end].get(after_key) != Some(&b':') || b[..end].get(after_key + 1) != Some(&b' ')
+            {
+                return None;
+            }
+            let v = self.skip_spaces(after_key + 1, end);
+            if v >= end || matches!(b[v], b',' | b'}') {
+                return None;
+            }
+            let (value, after_value) = self.flow_item(v, end, false)?;
+            entries.push(((key, i), (value, v)));
+            let next = self.skip_spaces(after_value, end);
+            match b[..end].get(next)? {
+                b'}' => break next,
+                b',' => {
+                    i = self.skip_spaces(next + 1, end);
+                    if i >= end || matches!(b[i], b'}' | b',') {
+                        return None;
+                    }
+                }
+                _ => return None,
+            }
+        };
+        self.rest_is_blank(close + 1, end)
+            .then_some(Item::FlowMap(entries))
+    }
+
+    /// A scalar inside a flow collection starting at `at` (quoted, or plain and, for a key,
+    /// ending where `:` and a blank start), and where its scan stopped.
+    fn flow_item(&self, at: usize, end: usize, key: bool) -> Option<(Scalar, usize)> {
+        let b = self.bytes;
+        match *b[..end].get(at)? {
+            b'\'' | b'"' => {
+                let (scalar, close) = self.quoted_scalar(at, end)?;
+                Some((scalar, close + 1))
+            }
+            _ if key => {
+                // A key's plain scan: up to `: `, never across a flow indicator.
+                let colon = (at..end).find(|&i| b[i] == b':' && b.get(i + 1) == Some(&b' '))?;
+                let (scalar, stopped) = self.flow_plain(at, colon)?;
+                (stopped == colon && colon - at <= MAX_KEY).then_some((scalar, colon))
+            }
+            _ => self.flow_plain(at, end),
+        }
     }
 
     /// A plain scalar inside a flow collection, and where its scan stopped.
