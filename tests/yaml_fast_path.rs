@@ -96,6 +96,12 @@ const FLOW: &[&str] = &[
     "{a: -}",
     "{'a''b': \"c\\\"d\"}",
     "{a: b, , c: d}",
+    "[{containerPort: 8000}]",
+    "[{a: b}, c, {d: 'e', f: g}]",
+    "[{a: b}x]",
+    "[{}]",
+    "[{a: b},]",
+    "[ {a: [b]} ]",
 ];
 
 fn scalar() -> impl Strategy<Value = Node> {

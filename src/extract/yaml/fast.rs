@@ -64,11 +64,19 @@ enum Item {
     Block,
     /// An empty flow mapping ending the line.
     EmptyMap,
-    /// A single-line flow sequence of scalars (and where each starts) ending the line.
-    FlowSeq(Vec<(Scalar, usize)>),
-    /// A single-line flow mapping of scalar keys and values (and where each starts) ending the
-    /// line.
-    FlowMap(Vec<((Scalar, usize), (Scalar, usize))>),
+    /// A single-line flow sequence of scalars and flow mappings ending the line.
+    FlowSeq(Vec<FlowEntry>),
+    /// A single-line flow mapping of scalar keys and values ending the line.
+    FlowMap(Vec<FlowPair>),
+}
+
+/// A flow mapping's key and value, each with where it starts.
+type FlowPair = ((Scalar, usize), (Scalar, usize));
+
+/// An entry of a one-line flow sequence, and where it starts.
+enum FlowEntry {
+    Scalar(Scalar, usize),
+    Map(usize, Vec<FlowPair>),
 }
 
 struct Reader<'a> {
@@ -332,20 +340,19 @@ impl Reader<'_> {
                 self.pos = line.next;
             }
             Item::FlowMap(entries) => {
-                self.builder
-                    .open_collection(Value::Map(Vec::new()), at, None);
-                for ((key, key_start), (value, value_start)) in entries {
-                    self.builder.add(Value::Scalar(key), key_start);
-                    self.builder.add(Value::Scalar(value), value_start);
-                }
-                self.builder.open.pop();
+                self.add_flow_map(at, entries);
                 self.pos = line.next;
             }
             Item::FlowSeq(items) => {
                 self.builder
                     .open_collection(Value::Seq(Vec::new()), at, None);
-                for (scalar, start) in items {
-                    self.builder.add(Value::Scalar(scalar), start);
+                for item in items {
+                    match item {
+                        FlowEntry::Scalar(scalar, start) => {
+                            self.builder.add(Value::Scalar(scalar), start);
+                        }
+                        FlowEntry::Map(start, entries) => self.add_flow_map(start, entries),
+                    }
                 }
                 self.builder.open.pop();
                 self.pos = line.next;
@@ -356,6 +363,17 @@ impl Reader<'_> {
             _ => return None,
         }
         Some(())
+    }
+
+    /// A one-line flow mapping starting at `at`, built as saphyr builds it.
+    fn add_flow_map(&mut self, at: usize, entries: Vec<FlowPair>) {
+        self.builder
+            .open_collection(Value::Map(Vec::new()), at, None);
+        for ((key, key_start), (value, value_start)) in entries {
+            self.builder.add(Value::Scalar(key), key_start);
+            self.builder.add(Value::Scalar(value), value_start);
+        }
+        self.builder.open.pop();
     }
 
     fn null(&mut self, at: usize) {

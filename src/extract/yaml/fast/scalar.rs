@@ -1,7 +1,7 @@
 //! Extract stage, YAML fast path: what starts a line's content (a `-`, a key, a scalar, a
 //! block scalar's header, a one-line flow collection), scanned the way saphyr scans it.
 
-use super::{Item, Reader, MAX_KEY};
+use super::{FlowEntry, FlowPair, Item, Reader, MAX_KEY};
 use crate::extract::yaml::Scalar;
 use crate::source::Span;
 
@@ -227,12 +227,17 @@ impl Reader<'_> {
             let after = match b[i] {
                 b'\'' | b'"' => {
                     let (scalar, close) = self.quoted_scalar(i, end)?;
-                    items.push((scalar, i));
+                    items.push(FlowEntry::Scalar(scalar, i));
+                    close + 1
+                }
+                b'{' => {
+                    let (entries, close) = self.flow_map_at(i, end)?;
+                    items.push(FlowEntry::Map(i, entries));
                     close + 1
                 }
                 _ => {
                     let (scalar, after) = self.flow_plain(i, end)?;
-                    items.push((scalar, i));
+                    items.push(FlowEntry::Scalar(scalar, i));
                     after
                 }
             };
@@ -252,9 +257,16 @@ impl Reader<'_> {
             .then_some(Item::FlowSeq(items))
     }
 
-    /// `{a: b, c: "d"}` on one line: scalar keys, each with `: ` and a scalar value; no
-    /// trailing comma, no empty value, no JSON-style `"a":b`.
+    /// `{a: b, c: "d"}` ending the line (but for a comment).
     fn flow_map(&self, at: usize, end: usize) -> Option<Item> {
+        let (entries, close) = self.flow_map_at(at, end)?;
+        self.rest_is_blank(close + 1, end)
+            .then_some(Item::FlowMap(entries))
+    }
+
+    /// `{a: b, c: "d"}` within a line: scalar keys, each with `: ` and a scalar value; no
+    /// trailing comma, no empty value, no JSON-style `"a":b`. Its entries and its `}`.
+    fn flow_map_at(&self, at: usize, end: usize) -> Option<(Vec<FlowPair>, usize)> {
         let b = self.bytes;
         let mut entries = Vec::new();
         let mut i = self.skip_spaces(at + 1, end);
@@ -283,8 +295,7 @@ impl Reader<'_> {
                 _ => return None,
             }
         };
-        self.rest_is_blank(close + 1, end)
-            .then_some(Item::FlowMap(entries))
+        Some((entries, close))
     }
 
     /// A scalar inside a flow collection starting at `at` (quoted, or plain and, for a key,
