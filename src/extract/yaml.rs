@@ -4,6 +4,7 @@
 //! built and handed over one at a time, iteratively, so neither deep nesting nor long streams
 //! exhaust the stack or the memory. Aliases are never expanded.
 
+use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 use super::ParseError;
@@ -24,7 +25,8 @@ pub enum Value {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scalar {
-    pub value: String,
+    /// Most scalars (keys, names, tags) are short: kept inline, they cost no allocation.
+    pub value: CompactString,
     /// The content's bytes: inside the quotes for quoted scalars, after any properties.
     pub span: Span,
     /// The bytes of `span` are exactly `value`: no escapes, no line folding, not a block.
@@ -274,7 +276,7 @@ fn read(reading: &Reading<'_>, visit: &mut impl FnMut(&Document)) -> Result<(), 
             }
             Event::Scalar(value, style, _, _) => {
                 let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
-                let scalar = tighten(text, start, end, value.into_owned(), style);
+                let scalar = tighten(text, start, end, CompactString::from(value), style);
                 // A quoted scalar's event span may run on past its closing quote.
                 last_end = scalar.span.end + usize::from(quoted);
                 builder.add(Value::Scalar(relocate(scalar, reading)), node_start);
@@ -391,7 +393,13 @@ fn skip_properties(bytes: &[u8], start: usize, end: usize) -> usize {
 
 /// The exact content span of a scalar whose event span is `start..end`: skips `&anchor` and
 /// `!tag` properties and, for quoted scalars, ends at the closing quote.
-fn tighten(text: &str, start: usize, end: usize, value: String, style: ScalarStyle) -> Scalar {
+fn tighten(
+    text: &str,
+    start: usize,
+    end: usize,
+    value: CompactString,
+    style: ScalarStyle,
+) -> Scalar {
     let bytes = text.as_bytes();
     let at = skip_properties(bytes, start, end);
     let (span, block) = match style {
@@ -412,7 +420,7 @@ fn tighten(text: &str, start: usize, end: usize, value: String, style: ScalarSty
 
 impl Scalar {
     /// A scalar of `text` whose content is `span`: verbatim when those bytes are its value.
-    fn of(text: &str, value: String, span: Span, block: bool, null: bool) -> Scalar {
+    fn of(text: &str, value: CompactString, span: Span, block: bool, null: bool) -> Scalar {
         let verbatim = !block && text.get(span.start..span.end) == Some(value.as_str());
         Scalar {
             value,
@@ -448,7 +456,7 @@ mod tests {
             for node in &doc.nodes {
                 if let Value::Scalar(s) = &node.value {
                     out.push((
-                        s.value.clone(),
+                        s.value.to_string(),
                         text[s.span.start..s.span.end].to_owned(),
                         s.verbatim,
                     ));

@@ -4,6 +4,8 @@
 //! saphyr path builds, positions included. Anything else makes it give up (None) before a
 //! single document is handed over, and the caller reads the file with saphyr instead.
 
+use compact_str::CompactString;
+
 use super::{Builder, Document, Scalar, Value};
 use crate::source::Span;
 
@@ -377,20 +379,26 @@ impl Reader<'_> {
     }
 
     fn null(&mut self, at: usize) {
-        let scalar = self.scalar(String::new(), Span::new(at, at), false, true);
+        let scalar = self.scalar("", Span::new(at, at), false, true);
         self.builder.add(Value::Scalar(scalar), at);
     }
 
     fn empty_document(&mut self, start: usize, end: usize) {
         self.builder = Builder::default();
-        let scalar = self.scalar(String::new(), Span::new(start, end), false, true);
+        let scalar = self.scalar("", Span::new(start, end), false, true);
         self.builder.add(Value::Scalar(scalar), start);
         let builder = std::mem::take(&mut self.builder);
         self.docs.push(builder.doc);
     }
 
-    fn scalar(&self, value: String, span: Span, block: bool, null: bool) -> Scalar {
-        Scalar::of(self.text, value, span, block, null)
+    fn scalar(
+        &self,
+        value: impl Into<CompactString>,
+        span: Span,
+        block: bool,
+        null: bool,
+    ) -> Scalar {
+        Scalar::of(self.text, value.into(), span, block, null)
     }
 
     fn skip_spaces(&self, mut at: usize, end: usize) -> usize {
@@ -424,7 +432,7 @@ impl Reader<'_> {
             if indicator || words.contains(&b'\t') || words.ends_with(b":") || unsure(words) {
                 return None;
             }
-            let folded = value.get_or_insert_with(|| scalar.value.clone());
+            let folded = value.get_or_insert_with(|| scalar.value.to_string());
             folded.push(' ');
             folded.push_str(&self.text[next.content..last]);
             end = last;

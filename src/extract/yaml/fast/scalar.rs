@@ -81,8 +81,7 @@ impl Reader<'_> {
     }
 
     fn plain_scalar(&self, start: usize, end: usize) -> Scalar {
-        let value = self.text[start..end].to_owned();
-        self.scalar(value, Span::new(start, end), false, false)
+        self.scalar(&self.text[start..end], Span::new(start, end), false, false)
     }
 
     /// A single-line quoted scalar or key.

@@ -102,7 +102,7 @@ fn scalars(text: &str) -> Result<Vec<(String, String, bool)>, ParseError> {
         for node in &doc.nodes {
             if let Value::Scalar(s) = &node.value {
                 out.push((
-                    s.value.clone(),
+                    s.value.to_string(),
                     text[s.span.start..s.span.end].to_owned(),
                     s.verbatim,
                 ));
