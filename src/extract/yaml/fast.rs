@@ -17,8 +17,16 @@ const MAX_DEPTH: usize = 64;
 /// saphyr drops a simple key candidate after 1024 characters; stay well below.
 const MAX_KEY: usize = 1000;
 
+/// Files larger than this are left to saphyr, which hands documents over one at a time: the
+/// fast path holds every document of a file before handing any over (a 25 MB stream of pods
+/// would take gigabytes).
+const MAX_FILE: usize = 1 << 20;
+
 /// Every document of `text`, or None when the file needs the full parser.
 pub(super) fn parse(text: &str) -> Option<Vec<Document>> {
+    if text.len() > MAX_FILE {
+        return None;
+    }
     let bytes = text.as_bytes();
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let bom_later = memchr::memmem::find(&bytes[bom..], "\u{feff}".as_bytes()).is_some();
