@@ -1,6 +1,8 @@
 //! Extract stage, YAML fast path: what starts a line's content (a `-`, a key, a scalar, a
 //! block scalar's header, a one-line flow collection), scanned the way saphyr scans it.
 
+use std::ops::ControlFlow;
+
 use super::{FlowEntry, FlowPair, Item, Reader, MAX_KEY};
 use crate::extract::yaml::Scalar;
 use crate::source::Span;
@@ -240,16 +242,9 @@ impl Reader<'_> {
                     after
                 }
             };
-            let next = self.skip_spaces(after, end);
-            match b[..end].get(next)? {
-                b']' => break next,
-                b',' => {
-                    i = self.skip_spaces(next + 1, end);
-                    if i >= end || matches!(b[i], b']' | b',') {
-                        return None;
-                    }
-                }
-                _ => return None,
+            match self.flow_next(after, end, b']')? {
+                ControlFlow::Break(close) => break close,
+                ControlFlow::Continue(next) => i = next,
             }
         };
         self.rest_is_blank(close + 1, end)
@@ -282,19 +277,29 @@ impl Reader<'_> {
             }
             let (value, after_value) = self.flow_item(v, end, false)?;
             entries.push(((key, i), (value, v)));
-            let next = self.skip_spaces(after_value, end);
-            match b[..end].get(next)? {
-                b'}' => break next,
-                b',' => {
-                    i = self.skip_spaces(next + 1, end);
-                    if i >= end || matches!(b[i], b'}' | b',') {
-                        return None;
-                    }
-                }
-                _ => return None,
+            match self.flow_next(after_value, end, b'}')? {
+                ControlFlow::Break(close) => break close,
+                ControlFlow::Continue(next) => i = next,
             }
         };
         Some((entries, close))
+    }
+
+    /// What follows an entry of a flow collection that `close` ends: the closing bracket
+    /// (Break), or a comma and the next entry's start (Continue); None for anything else,
+    /// a trailing or doubled comma included.
+    fn flow_next(&self, after: usize, end: usize, close: u8) -> Option<ControlFlow<usize, usize>> {
+        let b = self.bytes;
+        let next = self.skip_spaces(after, end);
+        match *b[..end].get(next)? {
+            c if c == close => Some(ControlFlow::Break(next)),
+            b',' => {
+                let entry = self.skip_spaces(next + 1, end);
+                (entry < end && b[entry] != close && b[entry] != b',')
+                    .then_some(ControlFlow::Continue(entry))
+            }
+            _ => None,
+        }
     }
 
     /// A scalar inside a flow collection starting at `at` (quoted, or plain and, for a key,
