@@ -416,7 +416,6 @@ impl Reader<'_> {
         at
     }
 
-    /// Only blanks and perhaps a comment (after a blank) from `from` to `end`.
     /// A plain scalar continued on the lines after `line` that are indented deeper than `col`
     /// (`description: a long` / `  sentence`): saphyr folds each line break into a space.
     /// Blank lines, comments and anything a plain scalar cannot hold end it; a continuation
@@ -456,6 +455,7 @@ impl Reader<'_> {
         self.bytes[from..end].iter().all(|&c| c == b' ')
     }
 
+    /// Only blanks and perhaps a comment (after a blank) from `from` to `end`.
     fn rest_is_blank(&self, from: usize, end: usize) -> bool {
         let at = self.skip_spaces(from, end);
         at == end || (self.bytes[at] == b'#' && at > from)

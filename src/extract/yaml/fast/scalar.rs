@@ -3,6 +3,8 @@
 
 use std::ops::ControlFlow;
 
+use compact_str::CompactString;
+
 use super::{FlowEntry, FlowPair, Item, Reader, MAX_KEY};
 use crate::extract::yaml::Scalar;
 use crate::source::Span;
@@ -101,29 +103,12 @@ impl Reader<'_> {
     /// A quoted scalar closed on its line, and its closing quote. Escapes that take hex digits
     /// are left to the full parser.
     fn quoted_scalar(&self, at: usize, end: usize) -> Option<(Scalar, usize)> {
-        let b = self.bytes;
-        let quote = b[at];
-        let mut value = String::new();
-        let mut from = at + 1;
-        let mut i = from;
-        loop {
-            let unescaped = match *b[..end].get(i)? {
-                b'\\' if quote == b'"' => escape(*b[..end].get(i + 1)?)?,
-                b'\'' if quote == b'\'' && i + 1 < end && b[i + 1] == b'\'' => '\'',
-                b'\t' => return None,
-                c if c == quote => break,
-                _ => {
-                    i += 1;
-                    continue;
-                }
-            };
-            value.push_str(&self.text[from..i]);
-            value.push(unescaped);
-            i += 2;
-            from = i;
-        }
-        value.push_str(&self.text[from..i]);
-        Some((self.scalar(value, Span::new(at + 1, i), false, false), i))
+        let mut value = CompactString::default();
+        let close = self.quoted_segment(at + 1, end, self.bytes[at], &mut value)??;
+        Some((
+            self.scalar(value, Span::new(at + 1, close), false, false),
+            close,
+        ))
     }
 
     /// A quoted scalar opened at `at` on `line` and closed on a later line, as saphyr folds it:
@@ -139,7 +124,7 @@ impl Reader<'_> {
     ) -> Option<(Scalar, usize)> {
         let b = self.bytes;
         let quote = *b.get(at).filter(|&&q| q == b'\'' || q == b'"')?;
-        let mut value = String::new();
+        let mut value = CompactString::default();
         let (mut from, mut end, mut next) = (at + 1, line.end, line.next);
         loop {
             if let Some(close) = self.quoted_segment(from, end, quote, &mut value)? {
@@ -184,7 +169,7 @@ impl Reader<'_> {
         from: usize,
         end: usize,
         quote: u8,
-        value: &mut String,
+        value: &mut CompactString,
     ) -> Option<Option<usize>> {
         let b = self.bytes;
         let (mut copied, mut i) = (from, from);
