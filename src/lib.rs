@@ -241,14 +241,9 @@ fn during_walk<T: Send>(
         let workers: Vec<_> = (0..worker_count())
             .map(|_| scope.spawn(|| work_on(&receive, pipeline, prepare)))
             .collect();
-        let visitor = || -> walk::Visitor<'_, ()> {
-            let send = send.clone();
-            Box::new(move |candidate| {
-                // The workers are gone only when one panicked, and then the scope panics.
-                let _ = send.send(candidate.clone());
-            })
-        };
-        let walked = walk::visit(paths, config, worker_count(), &visitor);
+        // The workers are gone only when one panicked, and then the scope panics.
+        let meet = |candidate: &Candidate| drop(send.send(candidate.clone()));
+        let walked = walk::visit(paths, config, worker_count(), &meet);
         drop(send);
         let results: std::collections::HashMap<Candidate, (FileResult, T)> = workers
             .into_iter()
@@ -264,7 +259,7 @@ fn during_walk<T: Send>(
     if is_interrupted() {
         return Err(Error::Interrupted);
     }
-    for (candidate, ()) in &walked {
+    for candidate in &walked {
         if let Some((result, prepared)) = results.remove(candidate) {
             sink(result, prepared).map_err(Error::Output)?;
         }

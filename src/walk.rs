@@ -112,30 +112,23 @@ pub trait PathFilter: Sync {
 
 /// Collects every file to scan under `paths`, sorted by path.
 pub fn collect(paths: &[PathBuf], filter: &dyn PathFilter) -> Result<Vec<Candidate>, WalkError> {
-    let nothing = || Box::new(|_: &Candidate| ()) as Visitor<'_, ()>;
-    let found = visit(paths, filter, 0, &nothing)?;
-    Ok(found.into_iter().map(|(candidate, ())| candidate).collect())
+    visit(paths, filter, 0, &|_| ())
 }
 
-/// What a walker thread does with each file to scan it meets.
-pub type Visitor<'a, T> = Box<dyn FnMut(&Candidate) -> T + Send + 'a>;
-
-/// Walks `paths` with `threads` walker threads (0: one per core), handing each file to scan to
-/// the visitor of the thread that met it (each thread makes its own with `visitor`), so that
-/// files are processed while the walk goes on. Returns every file with what its visitor
-/// returned, sorted by path, each file once.
-pub fn visit<'a, T: Send>(
+/// [`collect`] with `threads` walker threads (0: one per core), handing each file to scan to
+/// `meet` as the walk meets it (in no order), so that files can be processed while the walk
+/// goes on.
+pub fn visit(
     paths: &[PathBuf],
     filter: &dyn PathFilter,
     threads: usize,
-    visitor: &(dyn Fn() -> Visitor<'a, T> + Sync),
-) -> Result<Vec<(Candidate, T)>, WalkError> {
+    meet: &(dyn Fn(&Candidate) + Sync),
+) -> Result<Vec<Candidate>, WalkError> {
     let mut found = Vec::new();
     let mut dirs = Vec::new();
     // Targets of symbolic links named on the command line: each file is edited once, however
     // many names it is given.
     let mut link_targets = HashSet::new();
-    let mut named = visitor();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| WalkError::Unreadable(path.clone(), e))?;
         if meta.is_dir() {
@@ -153,25 +146,24 @@ pub fn visit<'a, T: Send>(
                     path: path.clone(),
                     kind,
                 };
-                let visited = named(&candidate);
-                found.push((candidate, visited));
+                meet(&candidate);
+                found.push(candidate);
             }
         }
     }
-    drop(named);
     if let Some((first, rest)) = dirs.split_first() {
-        found.extend(walk_dirs(first, rest, filter, threads, visitor)?);
+        found.extend(walk_dirs(first, rest, filter, threads, meet)?);
     }
     if !link_targets.is_empty() {
-        found.retain(|(c, _)| {
+        found.retain(|c| {
             is_symlink(&c.path)
                 || std::fs::canonicalize(&c.path).map_or(true, |p| !link_targets.contains(&p))
         });
     }
     // Path order compares component by component, which costs a parse per comparison: the
     // same order, with a separator that sorts before every other byte, compares bytes.
-    found.sort_by_cached_key(|(c, _)| (order_key(&c.path), c.kind));
-    found.dedup_by(|a, b| a.0 == b.0);
+    found.sort_by_cached_key(|c| (order_key(&c.path), c.kind));
+    found.dedup();
     Ok(found)
 }
 
@@ -191,13 +183,13 @@ fn is_symlink(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
-fn walk_dirs<'a, T: Send>(
+fn walk_dirs(
     first: &Path,
     rest: &[PathBuf],
     filter: &dyn PathFilter,
     threads: usize,
-    visitor: &(dyn Fn() -> Visitor<'a, T> + Sync),
-) -> Result<Vec<(Candidate, T)>, WalkError> {
+    meet: &(dyn Fn(&Candidate) + Sync),
+) -> Result<Vec<Candidate>, WalkError> {
     let mut builder = WalkBuilder::new(first);
     for dir in rest {
         builder.add(dir);
@@ -219,7 +211,6 @@ fn walk_dirs<'a, T: Send>(
             shared: &found,
             files: Vec::new(),
         };
-        let mut visit = visitor();
         let unreadable = &unreadable;
         let classifier = &classifier;
         Box::new(move |entry| {
@@ -256,8 +247,8 @@ fn walk_dirs<'a, T: Send>(
                         path: entry.into_path(),
                         kind,
                     };
-                    let visited = visit(&candidate);
-                    local.files.push((candidate, visited));
+                    meet(&candidate);
+                    local.files.push(candidate);
                 }
             }
             WalkState::Continue
@@ -294,12 +285,12 @@ fn unreadable_dir(error: &ignore::Error) -> Option<WalkError> {
 }
 
 /// One walker thread's files, moved into the shared list when the thread's visitor is dropped.
-struct Collected<'a, T> {
-    shared: &'a Mutex<Vec<(Candidate, T)>>,
-    files: Vec<(Candidate, T)>,
+struct Collected<'a> {
+    shared: &'a Mutex<Vec<Candidate>>,
+    files: Vec<Candidate>,
 }
 
-impl<T> Drop for Collected<'_, T> {
+impl Drop for Collected<'_> {
     fn drop(&mut self) {
         if let Ok(mut shared) = self.shared.lock() {
             shared.append(&mut self.files);
