@@ -101,6 +101,57 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// Positions of byte offsets met roughly in order, as reporters meet a file's findings: the
+/// line is counted from the last offset asked for (SIMD-counted line breaks, forwards or
+/// backwards), so a file with a few findings costs a few counts instead of an index of every
+/// line. Answers as [`LineIndex::position`] does.
+pub struct LineCursor<'a> {
+    text: &'a str,
+    offset: usize,
+    /// 0-based line of `offset`, and where that line starts.
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> LineCursor<'a> {
+    pub fn new(text: &'a str) -> LineCursor<'a> {
+        LineCursor {
+            text,
+            offset: 0,
+            line: 0,
+            line_start: 0,
+        }
+    }
+
+    pub fn position(&mut self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let bytes = self.text.as_bytes();
+        if offset >= self.offset {
+            let passed = &bytes[self.offset..offset];
+            if let Some(last) = memchr::memrchr(b'\n', passed) {
+                self.line += memchr::memchr_iter(b'\n', passed).count();
+                self.line_start = self.offset + last + 1;
+            }
+        } else {
+            self.line -= memchr::memchr_iter(b'\n', &bytes[offset..self.offset]).count();
+            self.line_start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |at| at + 1);
+        }
+        self.offset = offset;
+        let mut start = self.line_start;
+        if self.line == 0 && self.text.starts_with('\u{feff}') && offset >= 3 {
+            start = 3;
+        }
+        let column = self.text[start..floor_char_boundary(self.text, offset)]
+            .chars()
+            .count()
+            + 1;
+        Position {
+            line: self.line + 1,
+            column,
+        }
+    }
+}
+
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -111,6 +162,22 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The cursor answers as the index does, whatever order the offsets come in.
+        #[test]
+        fn the_cursor_agrees_with_the_index(
+            text in "\u{feff}?([a-zé\r ]{0,5}\n?){0,8}",
+            offsets in prop::collection::vec(0usize..50, 0..12),
+        ) {
+            let index = LineIndex::new(&text);
+            let mut cursor = LineCursor::new(&text);
+            for offset in offsets {
+                prop_assert_eq!(cursor.position(offset), index.position(offset), "offset {}", offset);
+            }
+        }
+    }
 
     #[test]
     fn positions_count_characters_and_skip_the_bom() {

@@ -2,11 +2,11 @@
 
 use std::io::{self, Write};
 
-use crate::source::LineIndex;
+use crate::source::LineCursor;
 use crate::FileResult;
 
 pub fn file(out: &mut dyn Write, file: &FileResult) -> io::Result<()> {
-    let index = LineIndex::new(&file.file.text);
+    let mut index = LineCursor::new(&file.file.text);
     for finding in &file.findings {
         let at = index.position(finding.span.start);
         writeln!(

@@ -5,14 +5,14 @@ use std::io::{self, Write};
 
 use super::positions;
 use crate::rules::Severity;
-use crate::source::LineIndex;
+use crate::source::LineCursor;
 use crate::FileResult;
 
 /// `path` is the file's path relative to the repository root, which annotations resolve against.
 pub fn file(out: &mut dyn Write, file: &FileResult, path: &str) -> io::Result<()> {
-    let index = LineIndex::new(&file.file.text);
+    let mut index = LineCursor::new(&file.file.text);
     for finding in &file.findings {
-        let (start, end) = positions(&index, finding.span);
+        let (start, end) = positions(&mut index, finding.span);
         let command = match finding.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::positions;
 use crate::rules::Severity;
-use crate::source::LineIndex;
+use crate::source::LineCursor;
 use crate::FileResult;
 
 #[derive(Serialize)]
@@ -47,7 +47,7 @@ pub fn file(
     keep: Option<&[bool]>,
     first: bool,
 ) -> io::Result<()> {
-    let index = LineIndex::new(&file.file.text);
+    let mut index = LineCursor::new(&file.file.text);
     let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
     let mut first = first;
     for (i, finding) in file.findings.iter().enumerate() {
@@ -57,7 +57,7 @@ pub fn file(
         if keep.is_some_and(|keep| !keep[i]) {
             continue;
         }
-        let (start, end) = positions(&index, finding.span);
+        let (start, end) = positions(&mut index, finding.span);
         let issue = Issue {
             description: finding.message(),
             check_name: finding.rule,

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::positions;
-use crate::source::LineIndex;
+use crate::source::LineCursor;
 use crate::FileResult;
 
 #[derive(Serialize)]
@@ -53,9 +53,9 @@ pub fn begin(out: &mut dyn Write) -> io::Result<()> {
 
 /// Each finding on a line of its own, so the document streams and diffs well.
 pub fn file(out: &mut dyn Write, file: &FileResult, first: bool) -> io::Result<()> {
-    let index = LineIndex::new(&file.file.text);
+    let mut index = LineCursor::new(&file.file.text);
     for (i, f) in file.findings.iter().enumerate() {
-        let (start, end) = positions(&index, f.span);
+        let (start, end) = positions(&mut index, f.span);
         let finding = JsonFinding {
             rule: f.rule,
             severity: f.severity.as_str(),

@@ -14,7 +14,7 @@ pub mod verify;
 use std::io::{self, Write};
 
 use crate::root::RepoRoot;
-use crate::source::{LineIndex, Position, SourceFile};
+use crate::source::{LineCursor, Position, SourceFile};
 use crate::{ChangeStatus, FileResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub enum Format {
 }
 
 /// The start and end positions of a byte range in a file.
-fn positions(index: &LineIndex<'_>, span: crate::source::Span) -> (Position, Position) {
+fn positions(index: &mut LineCursor<'_>, span: crate::source::Span) -> (Position, Position) {
     (index.position(span.start), index.position(span.end))
 }
 

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::positions;
 use crate::check::Finding;
 use crate::rules::{builtin, Rule, Severity};
-use crate::source::LineIndex;
+use crate::source::LineCursor;
 use crate::FileResult;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -50,11 +50,11 @@ pub fn begin(out: &mut dyn Write) -> io::Result<()> {
 /// `path` is the file's path relative to the repository root (`SRCROOT`).
 pub fn file(out: &mut dyn Write, file: &FileResult, path: &str, first: bool) -> io::Result<()> {
     let rules = &builtin().rules;
-    let index = LineIndex::new(&file.file.text);
+    let mut index = LineCursor::new(&file.file.text);
     for (i, finding) in file.findings.iter().enumerate() {
         let separator = if first && i == 0 { "" } else { "," };
         writeln!(out, "{separator}")?;
-        serde_json::to_writer(&mut *out, &result(path, finding, &index, rules))?;
+        serde_json::to_writer(&mut *out, &result(path, finding, &mut index, rules))?;
     }
     Ok(())
 }
@@ -109,7 +109,7 @@ fn descriptor(rule: &Rule) -> Value {
     })
 }
 
-fn result(path: &str, finding: &Finding, index: &LineIndex<'_>, rules: &[Rule]) -> Value {
+fn result(path: &str, finding: &Finding, index: &mut LineCursor<'_>, rules: &[Rule]) -> Value {
     let (start, end) = positions(index, finding.span);
     let location = json!({"uri": path, "uriBaseId": "SRCROOT"});
     let mut result = json!({
