@@ -123,7 +123,30 @@ impl<'a> LineCursor<'a> {
         }
     }
 
+    /// The 1-based line of a byte offset and the offset that line starts at.
+    pub fn line(&mut self, offset: usize) -> (usize, usize) {
+        self.seek(offset);
+        (self.line + 1, self.line_start)
+    }
+
     pub fn position(&mut self, offset: usize) -> Position {
+        self.seek(offset);
+        let offset = self.offset;
+        let mut start = self.line_start;
+        if self.line == 0 && self.text.starts_with('\u{feff}') && offset >= 3 {
+            start = 3;
+        }
+        let column = self.text[start..floor_char_boundary(self.text, offset)]
+            .chars()
+            .count()
+            + 1;
+        Position {
+            line: self.line + 1,
+            column,
+        }
+    }
+
+    fn seek(&mut self, offset: usize) {
         let offset = offset.min(self.text.len());
         let bytes = self.text.as_bytes();
         if offset >= self.offset {
@@ -137,18 +160,6 @@ impl<'a> LineCursor<'a> {
             self.line_start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |at| at + 1);
         }
         self.offset = offset;
-        let mut start = self.line_start;
-        if self.line == 0 && self.text.starts_with('\u{feff}') && offset >= 3 {
-            start = 3;
-        }
-        let column = self.text[start..floor_char_boundary(self.text, offset)]
-            .chars()
-            .count()
-            + 1;
-        Position {
-            line: self.line + 1,
-            column,
-        }
     }
 }
 

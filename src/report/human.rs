@@ -1,4 +1,7 @@
-//! Report format `human`: source snippets with labels, rendered by miette.
+//! Report format `human`: source snippets with labels, drawn as miette draws them (by
+//! `snippet` in the common case, by miette otherwise).
+
+mod snippet;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -10,10 +13,13 @@ use miette::{
 
 use crate::check::Finding;
 use crate::rules::Severity;
+use crate::source::LineCursor;
 use crate::FileResult;
 
+/// One finding as miette sees it.
 struct FindingDiagnostic<'a> {
-    finding: &'a Finding,
+    report: &'a snippet::Report<'a>,
+    span: crate::source::Span,
     source: &'a Windowed<'a>,
 }
 
@@ -73,13 +79,13 @@ impl SourceCode for Windowed<'_> {
 
 impl fmt::Debug for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message())
+        f.write_str(self.report.message)
     }
 }
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message())
+        f.write_str(self.report.message)
     }
 }
 
@@ -87,11 +93,11 @@ impl std::error::Error for FindingDiagnostic<'_> {}
 
 impl Diagnostic for FindingDiagnostic<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(&self.finding.rule))
+        Some(Box::new(self.report.code))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.finding.severity {
+        Some(match self.report.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         })
@@ -102,59 +108,103 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.finding.span;
-        let label = match &self.finding.fix {
-            Some(fix) => format!("→ {}", fix.replacement),
-            None if self.finding.image.is_empty() => "here".to_owned(),
-            None => "no destination configured".to_owned(),
-        };
         Some(Box::new(std::iter::once(LabeledSpan::new(
-            Some(label),
-            span.start,
-            span.len(),
+            Some(self.report.label.to_owned()),
+            self.span.start,
+            self.span.len(),
         ))))
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        let fix = self.finding.fix.as_ref()?;
-        Some(Box::new(match fix.note {
-            None => "fixable with `regmig fix --write`".to_owned(),
-            Some(note) => format!("{} fix: {note}", fix.applicability.as_str()),
-        }))
+        Some(Box::new(self.report.help?))
     }
 }
 
+fn label(finding: &Finding) -> String {
+    match &finding.fix {
+        Some(fix) => format!("→ {}", fix.replacement),
+        None if finding.image.is_empty() => "here".to_owned(),
+        None => "no destination configured".to_owned(),
+    }
+}
+
+fn help(finding: &Finding) -> Option<String> {
+    let fix = finding.fix.as_ref()?;
+    Some(match fix.note {
+        None => "fixable with `regmig fix --write`".to_owned(),
+        Some(note) => format!("{} fix: {note}", fix.applicability.as_str()),
+    })
+}
+
 /// The renderer, built once per run: colour only when asked, never hyperlinks.
-pub fn handler(color: bool) -> GraphicalReportHandler {
+pub struct Handler {
+    miette: GraphicalReportHandler,
+    theme: GraphicalTheme,
+}
+
+pub fn handler(color: bool) -> Handler {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
     // Messages wrap at spaces only: an image reference is never split across lines, however
-    // long it is, so it can be copied from the terminal.
-    GraphicalReportHandler::new_themed(theme)
+    // long it is, so it can be copied from the terminal. Width, tabs and context are miette's
+    // defaults, set here because `snippet` draws with the same.
+    let miette = GraphicalReportHandler::new_themed(theme.clone())
         .with_links(false)
         .with_break_words(false)
         .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_width(snippet::WIDTH)
+        .tab_width(snippet::TAB)
+        .with_context_lines(1);
+    Handler { miette, theme }
 }
 
-pub fn file(
-    out: &mut dyn Write,
-    file: &FileResult,
-    handler: &GraphicalReportHandler,
-) -> io::Result<()> {
-    let source = Windowed::new(&file.file.display, &file.file.text);
+pub fn file(out: &mut dyn Write, file: &FileResult, handler: &Handler) -> io::Result<()> {
+    let name = &file.file.display;
+    let text = &file.file.text;
+    // miette counts a lone `\r` as a line break, the cursor only `\n`.
+    let drawable = memchr::memchr(b'\r', text.as_bytes()).is_none();
+    let mut lines = LineCursor::new(text);
+    let mut windowed = None;
+    let mut rendered = String::new();
     for finding in &file.findings {
-        let diagnostic = FindingDiagnostic {
-            finding,
-            source: &source,
+        rendered.clear();
+        let message = finding.message();
+        let label = label(finding);
+        let help = help(finding);
+        let report = snippet::Report {
+            code: finding.rule,
+            severity: finding.severity,
+            message: &message,
+            label: &label,
+            help: help.as_deref(),
         };
-        let mut rendered = String::new();
-        handler
-            .render_report(&mut rendered, &diagnostic)
-            .map_err(io::Error::other)?;
+        let drawn = drawable && {
+            let (line, line_start) = lines.line(finding.span.start);
+            let place = snippet::Place {
+                name,
+                text,
+                span: finding.span,
+                line,
+                line_start,
+            };
+            snippet::draw(&mut rendered, &handler.theme, &report, &place)
+        };
+        if !drawn {
+            let source = windowed.get_or_insert_with(|| Windowed::new(name, text));
+            let diagnostic = FindingDiagnostic {
+                report: &report,
+                span: finding.span,
+                source,
+            };
+            handler
+                .miette
+                .render_report(&mut rendered, &diagnostic)
+                .map_err(io::Error::other)?;
+        }
         writeln!(out, "{rendered}")?;
     }
     Ok(())
@@ -181,7 +231,120 @@ mod tests {
         }
     }
 
+    /// What miette draws for `report` at `span` of `text`, and what `snippet` draws (if it
+    /// takes the case).
+    fn both(
+        text: &str,
+        span: crate::source::Span,
+        report: &snippet::Report,
+        color: bool,
+    ) -> (String, Option<String>) {
+        let handler = handler(color);
+        let source = Windowed::new("dir/file.yaml", text);
+        let diagnostic = FindingDiagnostic {
+            report,
+            span,
+            source: &source,
+        };
+        let mut by_miette = String::new();
+        handler
+            .miette
+            .render_report(&mut by_miette, &diagnostic)
+            .unwrap();
+        let (line, line_start) = LineCursor::new(text).line(span.start);
+        let place = snippet::Place {
+            name: "dir/file.yaml",
+            text,
+            span,
+            line,
+            line_start,
+        };
+        let mut drawn = String::new();
+        let taken = snippet::draw(&mut drawn, &handler.theme, report, &place);
+        assert!(taken || drawn.is_empty());
+        (by_miette, taken.then_some(drawn))
+    }
+
+    #[test]
+    fn a_common_finding_is_drawn_as_miette_draws_it() {
+        let text = "spec:\n  containers:\n\t- image: nginx:1.25 # web\n  ports: []\n";
+        let start = text.find("nginx").unwrap();
+        let report = snippet::Report {
+            code: "docker-hub",
+            severity: Severity::Error,
+            message: "`nginx:1.25` is pulled from Docker Hub",
+            label: "→ ghcr.io/acme/nginx:1.25",
+            help: Some("fixable with `regmig fix --write`"),
+        };
+        for color in [false, true] {
+            let span = crate::source::Span::new(start, start + 10);
+            let (by_miette, drawn) = both(text, span, &report, color);
+            assert_eq!(drawn.as_deref(), Some(by_miette.as_str()));
+        }
+    }
+
+    /// Mostly what `snippet` takes, with the edges it leaves to miette mixed in.
+    fn report_parts() -> impl Strategy<Value = (String, String, Option<String>, bool)> {
+        let message = prop_oneof![
+            6 => Just("`a:1` is pulled from Docker Hub".to_owned()),
+            1 => Just(" lead".to_owned()),
+            1 => Just("two  spaces and tail ".to_owned()),
+            1 => Just("é".to_owned()),
+            1 => Just("a\ttab".to_owned()),
+            1 => Just("x ".repeat(97) + "y"),
+            2 => Just("x".repeat(194)),
+            1 => Just("x".repeat(195)),
+        ];
+        let label = prop_oneof![8 => "[a-z→ ]{0,6}", 1 => "[a-z]{0,2}\n[a-z]{0,2}"];
+        let help = prop_oneof![
+            3 => Just(None),
+            3 => Just(Some("fixable with `regmig fix --write`".to_owned())),
+            1 => Just(Some("h".repeat(190))),
+            1 => Just(Some("h".repeat(191))),
+        ];
+        (message, label, help, any::<bool>())
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// Whatever `snippet` draws, miette draws the same, in colour and without.
+        #[test]
+        fn snippets_are_drawn_as_miette_draws_them(
+            lines in prop::collection::vec(
+                prop_oneof![8 => "[a-z \t]{0,9}", 2 => "[a-z]{0,2}[é\u{1b}\x0c\x7f][a-z]{0,5}"],
+                1..16,
+            ),
+            ends_with_newline in any::<bool>(),
+            at in 0usize..120,
+            len in 0usize..12,
+            (message, label, help, warning) in report_parts(),
+            color in any::<bool>(),
+        ) {
+            let mut text = lines.join("\n");
+            if ends_with_newline {
+                text.push('\n');
+            }
+            let mut start = at.min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = (start + len).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let report = snippet::Report {
+                code: "docker-hub",
+                severity: if warning { Severity::Warning } else { Severity::Error },
+                message: &message,
+                label: &label,
+                help: help.as_deref(),
+            };
+            let (by_miette, drawn) = both(&text, crate::source::Span::new(start, end), &report, color);
+            if let Some(drawn) = drawn {
+                prop_assert_eq!(drawn, by_miette);
+            }
+        }
+
         /// Every span of every text reads the same through a window as through the whole text.
         #[test]
         fn windows_read_like_the_whole_text(

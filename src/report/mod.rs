@@ -57,7 +57,7 @@ pub type FindingFilter = Box<dyn Fn(&FileResult) -> Vec<bool>>;
 
 /// Renders a file's report (`human` or `json`) in any thread.
 pub enum Renderer {
-    Human(Box<miette::GraphicalReportHandler>),
+    Human(Box<human::Handler>),
     /// A file's findings as JSON lines, written as if they came first (the reporter puts the
     /// comma before them).
     Json,
@@ -84,7 +84,7 @@ impl Renderer {
 pub struct CheckReporter {
     format: Format,
     color: bool,
-    human: Option<miette::GraphicalReportHandler>,
+    human: Option<human::Handler>,
     /// What `sarif`, `github` and `gitlab` paths are relative to; without it, the paths
     /// other formats show.
     root: Option<RepoRoot>,
