@@ -7,15 +7,17 @@
              regmig side by side, e.g. a build of an older commit)  --runs N
 
 Synthetic trees come from bench/generate.py (deterministic; default sizes 2500 10000 40000).
-On every tree hyperfine times, in one invocation (2 warm-up runs, 20 timed runs up to 10,000
-files, 10 above, warm page cache):
+On every tree hyperfine times, in each of 5 rounds (--rounds; 2 warm-up runs, 10 timed runs
+up to 10,000 files, 5 above, warm page cache):
   rg --hidden --glob '!.git' -c 'image|FROM' .   the cost of reading the same bytes once
                                                   (regmig reads hidden files, skips .git)
   regmig check --format json .
   regmig check .                                  (human output, the default)
 and the same two for --baseline if given. GNU time then measures each command's peak RSS.
-It prints `regmig --version` and one Markdown table per mode: median, ratio to rg, ratio to
-the baseline, peak RSS.
+It prints `regmig --version` and one Markdown table per mode: the median over rounds of each
+command's median, the median of its ratio to rg within a round (with the lowest and highest
+round: commands timed a minute apart on a shared machine drift further apart than the
+differences measured), the same ratio to the baseline, and peak RSS.
 
 Reproducing the README's numbers (release build of the commit `regmig --version` names):
   synthetic monorepo    python3 bench/run.py 2500 10000 40000
@@ -35,6 +37,7 @@ import json
 import os
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,25 +84,31 @@ def commands(regmig, baseline):
     return out
 
 
-def measure(tree, label, regmig, baseline, runs):
-    """Prints the table rows for one tree."""
+def measure(tree, label, regmig, baseline, runs, rounds):
+    """Prints the table rows for one tree. The commands are timed in `rounds` hyperfine
+    invocations; a ratio is the median of the ratios within each round (commands timed
+    minutes apart on a shared VM drift apart by more than the differences measured)."""
     cmds = commands(regmig, baseline)
     files = count_files(tree)
-    runs = runs or (20 if files <= 10000 else 10)
-    medians = dict(zip((l for l, _ in cmds), hyperfine([c for _, c in cmds], tree, runs)))
+    runs = runs or (10 if files <= 10000 else 5)
+    per_round = [dict(zip((l for l, _ in cmds), hyperfine([c for _, c in cmds], tree, runs)))
+                 for _ in range(rounds)]
     for name, command in cmds:
-        median = medians[name]
+        median = statistics.median(r[name] for r in per_round)
+        to_rg = [r[name] / r["rg"] for r in per_round]
         versus = ""
         if baseline and name.startswith("regmig"):
-            versus = f"{median / medians[name.replace('regmig', 'baseline')]:.2f}"
+            other = name.replace("regmig", "baseline")
+            versus = f"{statistics.median(r[name] / r[other] for r in per_round):.2f}"
+        spread = f" ({min(to_rg):.2f}–{max(to_rg):.2f})" if rounds > 1 else ""
         print(f"| {label} | {files:,} | {name} | {median * 1000:.0f} ms "
-              f"| {median / medians['rg']:.2f} | {versus} | {peak_rss_mib(command, tree):.1f} MiB |",
-              flush=True)
+              f"| {statistics.median(to_rg):.2f}{spread} | {versus} "
+              f"| {peak_rss_mib(command, tree):.1f} MiB |", flush=True)
 
 
 def header(title):
     print(f"\n### {title}\n")
-    print("| tree | files | command | median | × rg | × baseline | peak RSS |")
+    print("| tree | files | command | median | × rg (range over rounds) | × baseline | peak RSS |")
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
 
 
@@ -115,7 +124,9 @@ def main():
     parser.add_argument("--mix", choices=["default", "crd", "chart"], default="default")
     parser.add_argument("--regmig", help="regmig binary to time (default: build this checkout)")
     parser.add_argument("--baseline", help="a second regmig binary timed side by side")
-    parser.add_argument("--runs", type=int, help="timed runs per command")
+    parser.add_argument("--runs", type=int, help="timed runs per command and round")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="hyperfine invocations per tree (default 5)")
     args = parser.parse_args()
     for tool in ("hyperfine", "rg", "/usr/bin/time"):
         if not shutil.which(tool):
@@ -131,14 +142,14 @@ def main():
         header("Real trees")
         for tree in args.tree:
             measure(os.path.abspath(tree), os.path.basename(os.path.abspath(tree)), regmig,
-                    baseline, args.runs)
+                    baseline, args.runs, args.rounds)
     if args.sizes or not args.tree:
         header(f"Synthetic, mix {args.mix}")
         for size in args.sizes or [2500, 10000, 40000]:
             with tempfile.TemporaryDirectory(prefix=f"regmig-bench-{size}-") as tree:
                 subprocess.run([sys.executable, os.path.join(ROOT, "bench", "generate.py"),
                                 str(size), tree, "--mix", args.mix], check=True)
-                measure(tree, f"{args.mix} {size}", regmig, baseline, args.runs)
+                measure(tree, f"{args.mix} {size}", regmig, baseline, args.runs, args.rounds)
 
 
 if __name__ == "__main__":

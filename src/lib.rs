@@ -550,7 +550,9 @@ fn process(
         }
     }
     // Invalid UTF-8 is reported whatever the file holds; it is not a text file regmig can read.
-    let text = match std::str::from_utf8(bytes) {
+    // Every file is validated: the SIMD check, and std's only for the error's offset.
+    let valid = simdutf8::basic::from_utf8(bytes).ok();
+    let text = match valid.map_or_else(|| std::str::from_utf8(bytes), Ok) {
         Ok(text) => text,
         Err(_) if kind == FileKind::Text => return None,
         Err(e) => {
