@@ -184,9 +184,7 @@ pub fn may_hold_references(kind: FileKind, bytes: &[u8]) -> bool {
         // CRDs and JSON schemas say `image` everywhere, but as keys of mappings; Argo CD's CRD
         // says `repoURL` the same way.
         FileKind::Kubernetes | FileKind::HelmValues | FileKind::Json => {
-            prefilter::image_key_may_hold_scalar(bytes)
-                || has("oci:")
-                || prefilter::key_may_hold_scalar(bytes, "repoURL")
+            prefilter::key_may_hold_reference(bytes)
         }
         FileKind::Env => variable_words(bytes) || charts(),
         FileKind::Markdown => {
