@@ -54,6 +54,9 @@ pub fn begin(out: &mut dyn Write) -> io::Result<()> {
 /// Each finding on a line of its own, so the document streams and diffs well.
 pub fn file(out: &mut dyn Write, file: &FileResult, first: bool) -> io::Result<()> {
     let mut index = LineCursor::new(&file.file.text);
+    // serde_json writes a finding in dozens of small pieces: into a Vec of its own, not
+    // through `dyn Write` one piece at a time.
+    let mut line = Vec::with_capacity(1024);
     for (i, f) in file.findings.iter().enumerate() {
         let (start, end) = positions(&mut index, f.span);
         let finding = JsonFinding {
@@ -84,9 +87,13 @@ pub fn file(out: &mut dyn Write, file: &FileResult, first: bool) -> io::Result<(
                     .collect(),
             }),
         };
-        let separator = if first && i == 0 { "" } else { "," };
-        write!(out, "{separator}\n  ")?;
-        serde_json::to_writer(&mut *out, &finding)?;
+        line.clear();
+        if !(first && i == 0) {
+            line.push(b',');
+        }
+        line.extend_from_slice(b"\n  ");
+        serde_json::to_writer(&mut line, &finding)?;
+        out.write_all(&line)?;
     }
     Ok(())
 }

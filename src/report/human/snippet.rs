@@ -106,70 +106,115 @@ fn write(
         Severity::Warning => (styles.warning, &chars.warning),
     };
     let highlight = styles.highlights[0];
-    writeln!(out, "{}\n", severity.style(report.code))?;
-    writeln!(out, "  {} {}", severity.style(icon), report.message)?;
+    paint(out, severity, |out| out.push_str(report.code))?;
+    out.push_str("\n\n  ");
+    paint(out, severity, |out| out.push_str(icon))?;
+    out.push(' ');
+    out.push_str(report.message);
+    out.push('\n');
 
-    let width = lines
-        .last()
-        .map_or(0, |&(number, _)| number)
-        .to_string()
-        .len();
+    let width = digits(lines.last().map_or(0, |&(number, _)| number));
     let line_text = &place.text[place.line_start..];
     let start = columns(&line_text[..place.span.start - place.line_start]);
     let end = columns(&line_text[..place.span.end - place.line_start]).max(start + 1);
-    write!(
-        out,
-        "{:pad$}{}{}",
-        "",
-        chars.ltop,
-        chars.hbar,
-        pad = width + 2
-    )?;
-    let column = place.span.start - place.line_start + 1;
-    let at = format!("{}:{}:{}", place.name, place.line, column);
-    writeln!(out, "[{}]", styles.link.style(at))?;
+    spaces(out, width + 2);
+    out.push(chars.ltop);
+    out.push(chars.hbar);
+    out.push('[');
+    paint(out, styles.link, |out| {
+        let column = place.span.start - place.line_start + 1;
+        write!(out, "{}:{}:{}", place.name, place.line, column)
+    })?;
+    out.push_str("]\n");
     for &(number, text) in lines {
-        write!(
-            out,
-            " {:width$} {} ",
-            styles.linum.style(number),
-            chars.vbar
-        )?;
+        out.push(' ');
+        paint(out, styles.linum, |out| write!(out, "{number:width$}"))?;
+        out.push(' ');
+        out.push(chars.vbar);
+        out.push(' ');
         expand_tabs(out, text);
         out.push('\n');
         if number != place.line {
             continue;
         }
         let middle = (start + end) / 2;
-        let mut underline = " ".repeat(start);
-        underline.extend(std::iter::repeat_n(chars.underline, middle - start));
-        underline.push(chars.underbar);
-        underline.extend(std::iter::repeat_n(chars.underline, end - middle - 1));
-        writeln!(
-            out,
-            " {:width$} {} {}",
-            "",
-            chars.vbar_break,
-            highlight.style(underline)
-        )?;
-        let pointer = format!(
-            "{}{}{} {}",
-            chars.lbot,
-            chars.hbar,
-            chars.hbar,
-            highlight.style(report.label)
-        );
-        let indent = middle;
-        write!(out, " {:width$} {} {:indent$}", "", chars.vbar_break, "")?;
-        writeln!(out, "{}", highlight.style(pointer))?;
+        gutter(out, width, chars.vbar_break);
+        paint(out, highlight, |out| {
+            spaces(out, start);
+            out.extend(std::iter::repeat_n(chars.underline, middle - start));
+            out.push(chars.underbar);
+            out.extend(std::iter::repeat_n(chars.underline, end - middle - 1));
+            Ok(())
+        })?;
+        out.push('\n');
+        gutter(out, width, chars.vbar_break);
+        spaces(out, middle);
+        paint(out, highlight, |out| {
+            out.push(chars.lbot);
+            out.push(chars.hbar);
+            out.push(chars.hbar);
+            out.push(' ');
+            paint(out, highlight, |out| out.push_str(report.label))
+        })?;
+        out.push('\n');
     }
-    write!(out, "{:pad$}{}", "", chars.lbot, pad = width + 2)?;
+    spaces(out, width + 2);
+    out.push(chars.lbot);
     out.extend(std::iter::repeat_n(chars.hbar, 4));
     out.push('\n');
     if let Some(help) = report.help {
-        writeln!(out, "{}{help}", styles.help.style("  help: "))?;
+        paint(out, styles.help, |out| out.push_str("  help: "))?;
+        out.push_str(help);
+        out.push('\n');
     }
     Ok(())
+}
+
+/// What `draw` writes with `style`, between its escape codes (none for a plain style, as
+/// owo-colors writes it for miette).
+fn paint<R: Painted>(
+    out: &mut String,
+    style: owo_colors::Style,
+    draw: impl FnOnce(&mut String) -> R,
+) -> std::fmt::Result {
+    if style.is_plain() {
+        return draw(out).result();
+    }
+    write!(out, "{}", style.prefix_formatter())?;
+    draw(out).result()?;
+    write!(out, "{}", style.suffix_formatter())
+}
+
+/// A drawing step that may fail (formatting) or not (pushing).
+trait Painted {
+    fn result(self) -> std::fmt::Result;
+}
+
+impl Painted for () {
+    fn result(self) -> std::fmt::Result {
+        Ok(())
+    }
+}
+
+impl Painted for std::fmt::Result {
+    fn result(self) -> std::fmt::Result {
+        self
+    }
+}
+
+/// ` {blank line number} · `, the start of a line under a source line.
+fn gutter(out: &mut String, width: usize, bar: char) {
+    spaces(out, width + 2);
+    out.push(bar);
+    out.push(' ');
+}
+
+fn spaces(out: &mut String, count: usize) {
+    out.extend(std::iter::repeat_n(' ', count));
+}
+
+fn digits(number: usize) -> usize {
+    number.checked_ilog10().map_or(1, |log| log as usize + 1)
 }
 
 /// The columns `text` takes from the start of its line, tabs to the next multiple of four.
