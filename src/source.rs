@@ -65,18 +65,7 @@ impl<'a> LineIndex<'a> {
     pub fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let mut start = self.line_starts[line];
-        if line == 0 && self.text.starts_with('\u{feff}') && offset >= 3 {
-            start = 3;
-        }
-        let column = self.text[start..floor_char_boundary(self.text, offset)]
-            .chars()
-            .count()
-            + 1;
-        Position {
-            line: line + 1,
-            column,
-        }
+        position_in_line(self.text, line, self.line_starts[line], offset)
     }
 
     /// The byte range of 1-based line `line`, without its line ending.
@@ -131,19 +120,7 @@ impl<'a> LineCursor<'a> {
 
     pub fn position(&mut self, offset: usize) -> Position {
         self.seek(offset);
-        let offset = self.offset;
-        let mut start = self.line_start;
-        if self.line == 0 && self.text.starts_with('\u{feff}') && offset >= 3 {
-            start = 3;
-        }
-        let column = self.text[start..floor_char_boundary(self.text, offset)]
-            .chars()
-            .count()
-            + 1;
-        Position {
-            line: self.line + 1,
-            column,
-        }
+        position_in_line(self.text, self.line, self.line_start, self.offset)
     }
 
     fn seek(&mut self, offset: usize) {
@@ -160,6 +137,23 @@ impl<'a> LineCursor<'a> {
             self.line_start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |at| at + 1);
         }
         self.offset = offset;
+    }
+}
+
+/// The position of `offset` (within the text) on 0-based line `line`, which starts at
+/// `line_start`. A byte order mark is not a column.
+fn position_in_line(text: &str, line: usize, line_start: usize, offset: usize) -> Position {
+    let mut start = line_start;
+    if line == 0 && text.starts_with('\u{feff}') && offset >= 3 {
+        start = 3;
+    }
+    let column = text[start..floor_char_boundary(text, offset)]
+        .chars()
+        .count()
+        + 1;
+    Position {
+        line: line + 1,
+        column,
     }
 }
 
