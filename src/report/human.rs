@@ -169,7 +169,8 @@ pub fn file(out: &mut dyn Write, file: &FileResult, handler: &Handler) -> io::Re
     let drawable = memchr::memchr(b'\r', text.as_bytes()).is_none();
     let mut lines = LineCursor::new(text);
     let mut windowed = None;
-    let mut rendered = String::new();
+    // A report is about 700 bytes: room from the start, not a doubling per line.
+    let mut rendered = String::with_capacity(2048);
     for finding in &file.findings {
         rendered.clear();
         let message = finding.message();
