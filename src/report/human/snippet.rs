@@ -87,8 +87,8 @@ fn shown_lines<'a>(place: &Place<'a>) -> Option<Vec<(usize, &'a str)>> {
 }
 
 /// Printable ASCII (and tabs, where asked): one column a byte, as miette measures it. Every
-/// byte is looked at (no early exit), which the compiler turns into SIMD: context lines of
-/// prose run to hundreds of bytes.
+/// byte is looked at (no early exit), so that the compiler may vectorise the loop: context
+/// lines of prose run to hundreds of bytes.
 fn is_plain(text: &str, tabs: bool) -> bool {
     text.bytes().fold(true, |plain, b| {
         plain & ((b' '..=b'~').contains(&b) | (tabs & (b == b'\t')))
