@@ -165,7 +165,8 @@ pub fn handler(color: bool) -> Handler {
 pub fn file(out: &mut dyn Write, file: &FileResult, handler: &Handler) -> io::Result<()> {
     let name = &file.file.display;
     let text = &file.file.text;
-    // miette counts a lone `\r` as a line break, the cursor only `\n`.
+    // miette counts a lone `\r` as a line break, the cursor only `\n`; and in a `\r\n` file
+    // every line shown holds a `\r`, which only miette draws. Either way: miette's file.
     let drawable = memchr::memchr(b'\r', text.as_bytes()).is_none();
     let mut lines = LineCursor::new(text);
     let mut windowed = None;

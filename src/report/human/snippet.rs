@@ -52,8 +52,7 @@ pub fn draw(out: &mut String, theme: &GraphicalTheme, report: &Report, place: &P
     {
         return false;
     }
-    // Writing into a String cannot fail.
-    let _ = write(out, theme, report, place, &lines);
+    write(out, theme, report, place, &lines);
     true
 }
 
@@ -101,7 +100,7 @@ fn write(
     report: &Report,
     place: &Place,
     lines: &[(usize, &str)],
-) -> std::fmt::Result {
+) {
     let chars = &theme.characters;
     let styles = &theme.styles;
     let (severity, icon) = match report.severity {
@@ -109,9 +108,9 @@ fn write(
         Severity::Warning => (styles.warning, &chars.warning),
     };
     let highlight = styles.highlights[0];
-    paint(out, severity, |out| out.push_str(report.code))?;
+    paint(out, severity, |out| out.push_str(report.code));
     out.push_str("\n\n  ");
-    paint(out, severity, |out| out.push_str(icon))?;
+    paint(out, severity, |out| out.push_str(icon));
     out.push(' ');
     out.push_str(report.message);
     out.push('\n');
@@ -126,12 +125,14 @@ fn write(
     out.push('[');
     paint(out, styles.link, |out| {
         let column = place.span.start - place.line_start + 1;
-        write!(out, "{}:{}:{}", place.name, place.line, column)
-    })?;
+        let _ = write!(out, "{}:{}:{}", place.name, place.line, column);
+    });
     out.push_str("]\n");
     for &(number, text) in lines {
         out.push(' ');
-        paint(out, styles.linum, |out| write!(out, "{number:width$}"))?;
+        paint(out, styles.linum, |out| {
+            let _ = write!(out, "{number:width$}");
+        });
         out.push(' ');
         out.push(chars.vbar);
         out.push(' ');
@@ -147,8 +148,7 @@ fn write(
             out.extend(std::iter::repeat_n(chars.underline, middle - start));
             out.push(chars.underbar);
             out.extend(std::iter::repeat_n(chars.underline, end - middle - 1));
-            Ok(())
-        })?;
+        });
         out.push('\n');
         gutter(out, width, chars.vbar_break);
         spaces(out, middle);
@@ -157,8 +157,8 @@ fn write(
             out.push(chars.hbar);
             out.push(chars.hbar);
             out.push(' ');
-            paint(out, highlight, |out| out.push_str(report.label))
-        })?;
+            paint(out, highlight, |out| out.push_str(report.label));
+        });
         out.push('\n');
     }
     spaces(out, width + 2);
@@ -166,43 +166,21 @@ fn write(
     out.extend(std::iter::repeat_n(chars.hbar, 4));
     out.push('\n');
     if let Some(help) = report.help {
-        paint(out, styles.help, |out| out.push_str("  help: "))?;
+        paint(out, styles.help, |out| out.push_str("  help: "));
         out.push_str(help);
         out.push('\n');
     }
-    Ok(())
 }
 
 /// What `draw` writes with `style`, between its escape codes (none for a plain style, as
-/// owo-colors writes it for miette).
-fn paint<R: Painted>(
-    out: &mut String,
-    style: owo_colors::Style,
-    draw: impl FnOnce(&mut String) -> R,
-) -> std::fmt::Result {
+/// owo-colors writes it for miette). Formatting into a String cannot fail.
+fn paint(out: &mut String, style: owo_colors::Style, draw: impl FnOnce(&mut String)) {
     if style.is_plain() {
-        return draw(out).result();
+        return draw(out);
     }
-    write!(out, "{}", style.prefix_formatter())?;
-    draw(out).result()?;
-    write!(out, "{}", style.suffix_formatter())
-}
-
-/// A drawing step that may fail (formatting) or not (pushing).
-trait Painted {
-    fn result(self) -> std::fmt::Result;
-}
-
-impl Painted for () {
-    fn result(self) -> std::fmt::Result {
-        Ok(())
-    }
-}
-
-impl Painted for std::fmt::Result {
-    fn result(self) -> std::fmt::Result {
-        self
-    }
+    let _ = write!(out, "{}", style.prefix_formatter());
+    draw(out);
+    let _ = write!(out, "{}", style.suffix_formatter());
 }
 
 /// ` {blank line number} · `, the start of a line under a source line.
