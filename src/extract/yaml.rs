@@ -4,6 +4,9 @@
 //! built and handed over one at a time, iteratively, so neither deep nesting nor long streams
 //! exhaust the stack or the memory. Aliases are never expanded.
 
+use std::cell::{Cell, RefCell};
+use std::ops::Range;
+
 use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
@@ -18,8 +21,10 @@ pub type NodeId = usize;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Scalar(Scalar),
-    Map(Vec<(NodeId, NodeId)>),
-    Seq(Vec<NodeId>),
+    /// Its entries: a range of [`Document::pairs`].
+    Map(Range<usize>),
+    /// Its items: a range of [`Document::items`].
+    Seq(Range<usize>),
     Alias,
 }
 
@@ -48,10 +53,15 @@ pub struct Node {
     pub key: Option<NodeId>,
 }
 
-/// One YAML document.
+/// One YAML document. Every collection's children sit side by side in one vector per kind
+/// (a vector per collection would cost an allocation and its regrowth for each of them).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Document {
     pub nodes: Vec<Node>,
+    /// Every mapping's (key, value) pairs, each mapping's together and in order.
+    pairs: Vec<(NodeId, NodeId)>,
+    /// Every sequence's items, each sequence's together and in order.
+    items: Vec<NodeId>,
 }
 
 impl Document {
@@ -77,14 +87,14 @@ impl Document {
 
     pub fn entries(&self, id: NodeId) -> &[(NodeId, NodeId)] {
         match &self.nodes[id].value {
-            Value::Map(entries) => entries,
+            Value::Map(range) => &self.pairs[range.clone()],
             _ => &[],
         }
     }
 
     pub fn items(&self, id: NodeId) -> &[NodeId] {
         match &self.nodes[id].value {
-            Value::Seq(items) => items,
+            Value::Seq(range) => &self.items[range.clone()],
             _ => &[],
         }
     }
@@ -113,13 +123,7 @@ impl Document {
 
     /// Every (key, value) pair of every mapping, in document order, found without recursion.
     pub fn all_entries(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
-        self.nodes
-            .iter()
-            .flat_map(|n| match &n.value {
-                Value::Map(entries) => entries.as_slice(),
-                _ => &[],
-            })
-            .copied()
+        (0..self.nodes.len()).flat_map(|id| self.entries(id).iter().copied())
     }
 }
 
@@ -174,6 +178,7 @@ pub fn parse_stream(text: &str, visit: impl FnMut(&Document)) -> Result<(), Pars
     // documents; it decides on the whole file before visiting any.
     if let Some(documents) = fast::parse(text) {
         documents.iter().for_each(visit);
+        documents.into_iter().for_each(recycle);
         return Ok(());
     }
     parse_stream_full(text, visit)
@@ -250,7 +255,7 @@ fn read(reading: &Reading<'_>, visit: &mut impl FnMut(&Document)) -> Result<(), 
             at: reading.from + index.byte(e.marker().index()),
             info: e.info().to_owned(),
             open_flow: builder
-                .open
+                .open()
                 .iter()
                 .find_map(|open| open.flow)
                 .map(|at| reading.from + at),
@@ -262,10 +267,11 @@ fn read(reading: &Reading<'_>, visit: &mut impl FnMut(&Document)) -> Result<(), 
         last_end = end;
         let node_start = reading.to_original(start);
         match event {
-            Event::DocumentStart(_) => builder = Builder::default(),
+            Event::DocumentStart(_) => builder = Builder::new(),
             Event::DocumentEnd => {
-                visit(&builder.doc);
-                builder = Builder::default();
+                let doc = std::mem::take(&mut builder).finish();
+                visit(&doc);
+                recycle(doc);
                 // An implicit end is the next `---`, which starts the next document; after an
                 // explicit `...`, directives may come before it.
                 document = if text[start..].starts_with("---") {
@@ -286,15 +292,13 @@ fn read(reading: &Reading<'_>, visit: &mut impl FnMut(&Document)) -> Result<(), 
             }
             Event::MappingStart(..) => {
                 let flow = flow_bracket(text, start, end);
-                builder.open_collection(Value::Map(Vec::new()), node_start, flow);
+                builder.open_map(node_start, flow);
             }
             Event::SequenceStart(..) => {
                 let flow = flow_bracket(text, start, end);
-                builder.open_collection(Value::Seq(Vec::new()), node_start, flow);
+                builder.open_seq(node_start, flow);
             }
-            Event::MappingEnd | Event::SequenceEnd => {
-                builder.open.pop();
-            }
+            Event::MappingEnd | Event::SequenceEnd => builder.close(),
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
         }
     }
@@ -327,10 +331,19 @@ fn relocate(scalar: Scalar, reading: &Reading<'_>) -> Scalar {
     }
 }
 
+/// Builds a document from nodes in document order. The children of the collections still
+/// open wait on stacks, the innermost collection's on top, until it closes.
 #[derive(Default)]
 struct Builder {
     doc: Document,
+    stacks: Stacks,
+}
+
+#[derive(Default)]
+struct Stacks {
     open: Vec<Open>,
+    pairs: Vec<(NodeId, NodeId)>,
+    items: Vec<NodeId>,
 }
 
 /// A collection being filled; for a mapping, the key waiting for its value.
@@ -339,41 +352,137 @@ struct Open {
     key: Option<NodeId>,
     /// For a flow collection, where its bracket is in the parsed text.
     flow: Option<usize>,
+    /// Where its children start on their stack.
+    base: usize,
+}
+
+thread_local! {
+    /// Storage that documents already visited leave for the next one this thread builds:
+    /// growing the vectors anew for each of thousands of small files costs more than reading
+    /// them.
+    static SPARE_DOCUMENTS: RefCell<Vec<Document>> = const { RefCell::new(Vec::new()) };
+    static SPARE_STACKS: Cell<Option<Stacks>> = const { Cell::new(None) };
+}
+
+/// The most nodes, pairs or items whose storage a thread keeps between documents.
+const KEPT: usize = 1 << 16;
+/// The most documents whose storage a thread keeps (a file's documents are visited together).
+const KEPT_DOCUMENTS: usize = 8;
+
+/// Keeps `doc`'s storage for a later document, unless it is too large to hold on to.
+fn recycle(mut doc: Document) {
+    if doc
+        .nodes
+        .capacity()
+        .max(doc.pairs.capacity())
+        .max(doc.items.capacity())
+        > KEPT
+    {
+        return;
+    }
+    doc.nodes.clear();
+    doc.pairs.clear();
+    doc.items.clear();
+    SPARE_DOCUMENTS.with_borrow_mut(|spare| {
+        if spare.len() < KEPT_DOCUMENTS {
+            spare.push(doc);
+        }
+    });
 }
 
 impl Builder {
+    /// A builder for a new document, on the storage visited ones left.
+    fn new() -> Builder {
+        Builder {
+            doc: SPARE_DOCUMENTS
+                .with_borrow_mut(Vec::pop)
+                .unwrap_or_default(),
+            stacks: SPARE_STACKS.take().unwrap_or_default(),
+        }
+    }
+
+    fn open(&self) -> &[Open] {
+        &self.stacks.open
+    }
+
     fn add(&mut self, value: Value, start: usize) -> NodeId {
         let id = self.doc.nodes.len();
+        let stacks = &mut self.stacks;
         let mut key_of_value = None;
-        if let Some(parent) = self.open.last_mut() {
-            match &mut self.doc.nodes[parent.id].value {
-                Value::Map(entries) => match parent.key.take() {
-                    None => parent.key = Some(id),
+        let mut parent = None;
+        if let Some(open) = stacks.open.last_mut() {
+            parent = Some(open.id);
+            match self.doc.nodes[open.id].value {
+                Value::Map(_) => match open.key.take() {
+                    None => open.key = Some(id),
                     Some(key) => {
-                        entries.push((key, id));
+                        stacks.pairs.push((key, id));
                         key_of_value = Some(key);
                     }
                 },
-                Value::Seq(items) => items.push(id),
+                Value::Seq(_) => stacks.items.push(id),
                 _ => {}
             }
         }
         self.doc.nodes.push(Node {
             value,
             start,
-            parent: self.open.last().map(|open| open.id),
+            parent,
             key: key_of_value,
         });
         id
     }
 
-    fn open_collection(&mut self, value: Value, start: usize, flow: Option<usize>) {
-        let id = self.add(value, start);
-        self.open.push(Open {
+    fn open_map(&mut self, start: usize, flow: Option<usize>) {
+        let id = self.add(Value::Map(0..0), start);
+        let base = self.stacks.pairs.len();
+        self.opened(id, flow, base);
+    }
+
+    fn open_seq(&mut self, start: usize, flow: Option<usize>) {
+        let id = self.add(Value::Seq(0..0), start);
+        let base = self.stacks.items.len();
+        self.opened(id, flow, base);
+    }
+
+    /// Collection `id` was just added: its children (from `base` on their stack) come next.
+    fn opened(&mut self, id: NodeId, flow: Option<usize>, base: usize) {
+        self.stacks.open.push(Open {
             id,
             key: None,
             flow,
+            base,
         });
+    }
+
+    /// Ends the innermost open collection, moving its children into the document.
+    fn close(&mut self) {
+        let Some(open) = self.stacks.open.pop() else {
+            return;
+        };
+        let (doc, stacks) = (&mut self.doc, &mut self.stacks);
+        match &mut doc.nodes[open.id].value {
+            Value::Map(range) => {
+                let children = stacks.pairs.drain(open.base..);
+                *range = doc.pairs.len()..doc.pairs.len() + children.len();
+                doc.pairs.extend(children);
+            }
+            Value::Seq(range) => {
+                let children = stacks.items.drain(open.base..);
+                *range = doc.items.len()..doc.items.len() + children.len();
+                doc.items.extend(children);
+            }
+            _ => {}
+        }
+    }
+
+    /// The document, every collection closed; the stacks are left for the next one.
+    fn finish(mut self) -> Document {
+        while !self.stacks.open.is_empty() {
+            self.close();
+        }
+        SPARE_STACKS.set(Some(self.stacks));
+        self.doc
     }
 }
 
@@ -465,6 +574,57 @@ mod tests {
         })
         .unwrap();
         out
+    }
+
+    /// A document written back from `entries` and `items` alone, as flow YAML.
+    fn tree(doc: &Document, id: NodeId) -> String {
+        if let Some(s) = doc.str(id) {
+            return s.to_string();
+        }
+        if doc.is_map(id) {
+            let entries: Vec<String> = doc
+                .entries(id)
+                .iter()
+                .map(|&(k, v)| {
+                    assert_eq!(doc.parent(v), Some(id));
+                    assert_eq!(doc.nodes[v].key, Some(k));
+                    format!("{}: {}", tree(doc, k), tree(doc, v))
+                })
+                .collect();
+            return format!("{{{}}}", entries.join(", "));
+        }
+        let items: Vec<String> = doc.items(id).iter().map(|&i| tree(doc, i)).collect();
+        format!("[{}]", items.join(", "))
+    }
+
+    fn trees(text: &str, fast: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut visit =
+            |doc: &Document| out.push(doc.root().map_or(String::new(), |r| tree(doc, r)));
+        if fast {
+            parse_fast(text)
+                .expect("a plain file")
+                .iter()
+                .for_each(visit);
+        } else {
+            parse_stream_full(text, visit).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn collections_hold_their_own_children_however_they_nest() {
+        let text = "a:\n  b: [x, {y: z}]\n  c:\n  - d: e\n    f: [g]\n  - - h\n    - i\n  j: {}\nk: l\n---\n- m\n- n: o\n  p: q\n";
+        let expected = [
+            "{a: {b: [x, {y: z}], c: [{d: e, f: [g]}, [h, i]], j: {}}, k: l}",
+            "[m, {n: o, p: q}]",
+        ];
+        for fast in [true, false] {
+            // Twice: the second time on storage the first left behind.
+            for _ in 0..2 {
+                assert_eq!(trees(text, fast), expected, "fast: {fast}");
+            }
+        }
     }
 
     #[test]

@@ -187,14 +187,14 @@ impl Reader<'_> {
                 continue;
             }
             open = false;
-            self.builder = Builder::default();
+            self.builder = Builder::new();
             self.node(line)?;
             let after = self.peek()?;
             if !(after.eof || after.marker) {
                 return None;
             }
             let builder = std::mem::take(&mut self.builder);
-            self.docs.push(builder.doc);
+            self.docs.push(builder.finish());
         }
     }
 }
@@ -206,7 +206,7 @@ impl Reader<'_> {
     }
 
     fn leave(&mut self) {
-        self.builder.open.pop();
+        self.builder.close();
         self.depth -= 1;
     }
 
@@ -223,8 +223,7 @@ impl Reader<'_> {
     fn map(&mut self, mut line: Line, mut key: (Scalar, usize, usize)) -> Option<()> {
         let col = key.1 - line.start;
         self.enter()?;
-        self.builder
-            .open_collection(Value::Map(Vec::new()), key.1, None);
+        self.builder.open_map(key.1, None);
         loop {
             let (scalar, start, after) = key;
             self.builder.add(Value::Scalar(scalar), start);
@@ -278,8 +277,7 @@ impl Reader<'_> {
         } else {
             dash
         };
-        self.builder
-            .open_collection(Value::Seq(Vec::new()), start, None);
+        self.builder.open_seq(start, None);
         loop {
             let at = self.entry(dash, line.end);
             if at == line.end {
@@ -346,7 +344,8 @@ impl Reader<'_> {
                 self.builder.add(Value::Scalar(scalar), start);
             }
             Item::EmptyMap => {
-                self.builder.add(Value::Map(Vec::new()), at);
+                self.builder.open_map(at, None);
+                self.builder.close();
                 self.pos = line.next;
             }
             Item::FlowMap(entries) => {
@@ -354,8 +353,7 @@ impl Reader<'_> {
                 self.pos = line.next;
             }
             Item::FlowSeq(items) => {
-                self.builder
-                    .open_collection(Value::Seq(Vec::new()), at, None);
+                self.builder.open_seq(at, None);
                 for item in items {
                     match item {
                         FlowEntry::Scalar(scalar, start) => {
@@ -364,7 +362,7 @@ impl Reader<'_> {
                         FlowEntry::Map(start, entries) => self.add_flow_map(start, entries),
                     }
                 }
-                self.builder.open.pop();
+                self.builder.close();
                 self.pos = line.next;
             }
             Item::Block => self.block_scalar(line, at, col)?,
@@ -377,13 +375,12 @@ impl Reader<'_> {
 
     /// A one-line flow mapping starting at `at`, built as saphyr builds it.
     fn add_flow_map(&mut self, at: usize, entries: Vec<FlowPair>) {
-        self.builder
-            .open_collection(Value::Map(Vec::new()), at, None);
+        self.builder.open_map(at, None);
         for ((key, key_start), (value, value_start)) in entries {
             self.builder.add(Value::Scalar(key), key_start);
             self.builder.add(Value::Scalar(value), value_start);
         }
-        self.builder.open.pop();
+        self.builder.close();
     }
 
     fn null(&mut self, at: usize) {
@@ -392,11 +389,11 @@ impl Reader<'_> {
     }
 
     fn empty_document(&mut self, start: usize, end: usize) {
-        self.builder = Builder::default();
+        self.builder = Builder::new();
         let scalar = self.scalar("", Span::new(start, end), false, true);
         self.builder.add(Value::Scalar(scalar), start);
         let builder = std::mem::take(&mut self.builder);
-        self.docs.push(builder.doc);
+        self.docs.push(builder.finish());
     }
 
     fn scalar(
