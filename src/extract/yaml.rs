@@ -599,8 +599,7 @@ mod tests {
 
     fn trees(text: &str, fast: bool) -> Vec<String> {
         let mut out = Vec::new();
-        let mut visit =
-            |doc: &Document| out.push(doc.root().map_or(String::new(), |r| tree(doc, r)));
+        let visit = |doc: &Document| out.push(doc.root().map_or(String::new(), |r| tree(doc, r)));
         if fast {
             parse_fast(text)
                 .expect("a plain file")
