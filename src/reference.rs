@@ -5,6 +5,7 @@
 //! rewrite can keep the user's form; the normalised views (`domain`, `repository`,
 //! `canonical`) are derived from it.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// The hosts that serve Docker Hub. The first is the canonical spelling.
@@ -110,7 +111,7 @@ impl ImageRef {
             tag: tag.map(str::to_owned),
             digest: digest.map(str::to_owned),
         };
-        if image.repository().len() > PATH_MAX {
+        if image.official_prefix().len() + image.path.len() > PATH_MAX {
             return Err(RefError::NameTooLong);
         }
         Ok(image)
@@ -130,11 +131,19 @@ impl ImageRef {
     }
 
     /// The normalised repository path: `library/` added to one-component Docker Hub paths.
-    pub fn repository(&self) -> String {
+    pub fn repository(&self) -> Cow<'_, str> {
+        match self.official_prefix() {
+            "" => Cow::Borrowed(&self.path),
+            prefix => Cow::Owned([prefix, &self.path].concat()),
+        }
+    }
+
+    /// `library/` for a one-component Docker Hub path, else nothing.
+    fn official_prefix(&self) -> &'static str {
         if self.is_docker_hub() && !self.path.contains('/') {
-            format!("library/{}", self.path)
+            "library/"
         } else {
-            self.path.clone()
+            ""
         }
     }
 
@@ -149,26 +158,41 @@ impl ImageRef {
     /// The name as written, without tag or digest.
     pub fn name(&self) -> String {
         match &self.registry {
-            Some(host) => format!("{host}/{}", self.path),
+            Some(host) => [host, "/", &self.path].concat(),
             None => self.path.clone(),
         }
     }
 
     /// `domain/repository`, the key under which reports group an image.
     pub fn canonical_name(&self) -> String {
-        format!("{}/{}", self.domain(), self.repository())
+        [self.domain(), "/", self.official_prefix(), &self.path].concat()
     }
 
     /// Fully qualified: `docker.io/library/nginx:1.25`.
     pub fn canonical(&self) -> String {
-        let mut out = self.canonical_name();
-        push_suffix(&mut out, self);
-        out
+        let name = [self.domain(), "/", self.official_prefix(), &self.path];
+        self.with_suffix(&name)
     }
 
     /// The reference in the form it was written.
     pub fn render(&self) -> String {
-        let mut out = self.name();
+        match &self.registry {
+            Some(host) => self.with_suffix(&[host, "/", &self.path]),
+            None => self.with_suffix(&[&self.path]),
+        }
+    }
+
+    /// `name`'s pieces, then `:tag` and `@digest`, in one allocation (these run for every
+    /// reference found, and `format!` costs several times as much).
+    fn with_suffix(&self, name: &[&str]) -> String {
+        let suffix = [
+            self.tag.as_ref().map_or(0, |t| t.len() + 1),
+            self.digest.as_ref().map_or(0, |d| d.len() + 1),
+        ];
+        let mut out = String::with_capacity(
+            name.iter().map(|p| p.len()).sum::<usize>() + suffix[0] + suffix[1],
+        );
+        name.iter().for_each(|piece| out.push_str(piece));
         push_suffix(&mut out, self);
         out
     }

@@ -428,7 +428,7 @@ pub(super) fn parse_pattern(text: &str) -> Result<ImagePattern, String> {
             prefix.to_owned()
         }
     } else {
-        image.repository()
+        image.repository().into_owned()
     };
     Ok(ImagePattern {
         written: text.to_owned(),
