@@ -76,11 +76,11 @@ impl ImageRef {
             return Err(RefError::HexName);
         }
         let (registry, remainder) = split_domain(s);
-        let (before_digest, digest) = match remainder.find('@') {
+        let (before_digest, digest) = match position(remainder, b'@') {
             Some(i) => (&remainder[..i], Some(&remainder[i + 1..])),
             None => (remainder, None),
         };
-        let (path, tag) = match before_digest.find(':') {
+        let (path, tag) = match position(before_digest, b':') {
             Some(i) => (&before_digest[..i], Some(&before_digest[i + 1..])),
             None => (before_digest, None),
         };
@@ -92,7 +92,7 @@ impl ImageRef {
         if path.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(RefError::Uppercase);
         }
-        if path.is_empty() || !path.split('/').all(valid_path_component) {
+        if path.is_empty() || !path.as_bytes().split(|&b| b == b'/').all(valid_path_component) {
             return Err(RefError::InvalidPath);
         }
         if let Some(tag) = tag {
@@ -218,12 +218,13 @@ fn push_suffix(out: &mut String, image: &ImageRef) {
 /// `splitDockerDomain`: the first component is a host only if it is `localhost`, contains
 /// `.` or `:`, or has an uppercase letter.
 fn split_domain(s: &str) -> (Option<&str>, &str) {
-    match s.find('/') {
+    match position(s, b'/') {
         Some(i) => {
             let first = &s[..i];
             let is_host = first == "localhost"
-                || first.contains(['.', ':'])
-                || first.bytes().any(|b| b.is_ascii_uppercase());
+                || first
+                    .bytes()
+                    .any(|b| matches!(b, b'.' | b':') || b.is_ascii_uppercase());
             if is_host {
                 (Some(first), &s[i + 1..])
             } else {
@@ -261,11 +262,16 @@ fn valid_domain(domain: &str) -> bool {
             return false;
         }
     }
-    host.is_none_or(|h| h.split('.').all(valid_domain_component))
+    host.is_none_or(|h| h.as_bytes().split(|&b| b == b'.').all(valid_domain_component))
 }
 
-fn valid_domain_component(c: &str) -> bool {
-    let bytes = c.as_bytes();
+/// Where byte `b` first occurs in `s`: references are short, and a plain loop beats the
+/// setup of a `str::find` for them.
+fn position(s: &str, b: u8) -> Option<usize> {
+    s.bytes().position(|c| c == b)
+}
+
+fn valid_domain_component(bytes: &[u8]) -> bool {
     !bytes.is_empty()
         && bytes[0].is_ascii_alphanumeric()
         && bytes[bytes.len() - 1].is_ascii_alphanumeric()
@@ -275,8 +281,7 @@ fn valid_domain_component(c: &str) -> bool {
 }
 
 /// `[a-z0-9]+ ((\.|_|__|-+) [a-z0-9]+)*`
-fn valid_path_component(c: &str) -> bool {
-    let bytes = c.as_bytes();
+fn valid_path_component(bytes: &[u8]) -> bool {
     let mut i = 0;
     loop {
         let start = i;
@@ -293,8 +298,8 @@ fn valid_path_component(c: &str) -> bool {
         while i < bytes.len() && matches!(bytes[i], b'.' | b'_' | b'-') {
             i += 1;
         }
-        let sep = &c[sep_start..i];
-        let valid_sep = matches!(sep, "." | "_" | "__") || sep.bytes().all(|b| b == b'-');
+        let sep = &bytes[sep_start..i];
+        let valid_sep = matches!(sep, b"." | b"_" | b"__") || sep.iter().all(|&b| b == b'-');
         if !valid_sep || i == bytes.len() {
             return false;
         }

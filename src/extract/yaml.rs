@@ -123,7 +123,35 @@ impl Document {
 
     /// Every (key, value) pair of every mapping, in document order, found without recursion.
     pub fn all_entries(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
-        (0..self.nodes.len()).flat_map(|id| self.entries(id).iter().copied())
+        AllEntries {
+            doc: self,
+            next_node: 0,
+            current: [].iter(),
+        }
+    }
+}
+
+/// [`Document::all_entries`]: the mappings in node order, each one's pairs in order.
+struct AllEntries<'a> {
+    doc: &'a Document,
+    next_node: NodeId,
+    current: std::slice::Iter<'a, (NodeId, NodeId)>,
+}
+
+impl Iterator for AllEntries<'_> {
+    type Item = (NodeId, NodeId);
+
+    fn next(&mut self) -> Option<(NodeId, NodeId)> {
+        loop {
+            if let Some(&pair) = self.current.next() {
+                return Some(pair);
+            }
+            let node = self.doc.nodes.get(self.next_node)?;
+            self.next_node += 1;
+            if let Value::Map(range) = &node.value {
+                self.current = self.doc.pairs[range.clone()].iter();
+            }
+        }
     }
 }
 
