@@ -245,7 +245,7 @@ fn during_walk<T: Send>(
         let meet = |candidate: &Candidate| drop(send.send(candidate.clone()));
         let walked = walk::visit(paths, config, worker_count(), &meet);
         drop(send);
-        let results: std::collections::HashMap<Candidate, (FileResult, T)> = workers
+        let results: Vec<_> = workers
             .into_iter()
             .flat_map(|worker| {
                 worker
@@ -253,18 +253,40 @@ fn during_walk<T: Send>(
                     .unwrap_or_else(|e| std::panic::resume_unwind(e))
             })
             .collect();
-        (walked, results)
+        let mut by_candidate = std::collections::HashMap::with_capacity(results.len());
+        by_candidate.extend(results.into_iter().map(|(c, r)| (SameCandidate(c), r)));
+        (walked, by_candidate)
     });
     let walked = walked.map_err(Error::Walk)?;
     if is_interrupted() {
         return Err(Error::Interrupted);
     }
-    for candidate in &walked {
-        if let Some((result, prepared)) = results.remove(candidate) {
+    let count = walked.len();
+    for candidate in walked {
+        if let Some((result, prepared)) = results.remove(&SameCandidate(candidate)) {
             sink(result, prepared).map_err(Error::Output)?;
         }
     }
-    Ok(walked.len())
+    Ok(count)
+}
+
+/// A candidate as a key for the very candidate the walk handed over: `Path` hashes and
+/// compares component by component, which costs more than the bytes that are the same anyway.
+struct SameCandidate(Candidate);
+
+impl PartialEq for SameCandidate {
+    fn eq(&self, other: &SameCandidate) -> bool {
+        self.0.kind == other.0.kind && self.0.path.as_os_str() == other.0.path.as_os_str()
+    }
+}
+
+impl Eq for SameCandidate {}
+
+impl std::hash::Hash for SameCandidate {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.path.as_os_str().hash(state);
+        self.0.kind.hash(state);
+    }
 }
 
 /// One worker of [`during_walk`]: files from the walk until it ends, and what it found in them.

@@ -92,7 +92,12 @@ impl ImageRef {
         if path.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(RefError::Uppercase);
         }
-        if path.is_empty() || !path.as_bytes().split(|&b| b == b'/').all(valid_path_component) {
+        if path.is_empty()
+            || !path
+                .as_bytes()
+                .split(|&b| b == b'/')
+                .all(valid_path_component)
+        {
             return Err(RefError::InvalidPath);
         }
         if let Some(tag) = tag {
@@ -262,7 +267,11 @@ fn valid_domain(domain: &str) -> bool {
             return false;
         }
     }
-    host.is_none_or(|h| h.as_bytes().split(|&b| b == b'.').all(valid_domain_component))
+    host.is_none_or(|h| {
+        h.as_bytes()
+            .split(|&b| b == b'.')
+            .all(valid_domain_component)
+    })
 }
 
 /// Where byte `b` first occurs in `s`: references are short, and a plain loop beats the

@@ -2,6 +2,7 @@
 //! never entered), explicit files taken as given, each classified into a [`FileKind`].
 
 use std::collections::HashSet;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -309,9 +310,11 @@ pub fn classify(path: &Path) -> Option<FileKind> {
 #[derive(Default)]
 pub struct Classifier {
     /// Directory → whether it or an ancestor (up to the repository root) holds `Chart.yaml`.
-    in_chart: Mutex<std::collections::HashMap<PathBuf, bool>>,
+    /// Keyed by the path's bytes: the walk spells a directory the same way every time, and
+    /// `Path` hashes component by component.
+    in_chart: Mutex<std::collections::HashMap<OsString, bool>>,
     /// Directory → whether it holds `Chart.yaml`.
-    holds_chart: Mutex<std::collections::HashMap<PathBuf, bool>>,
+    holds_chart: Mutex<std::collections::HashMap<OsString, bool>>,
 }
 
 impl Classifier {
@@ -362,7 +365,9 @@ impl Classifier {
         } else if stem.starts_with("compose") || stem.starts_with("docker-compose") {
             FileKind::Compose
         } else if stem == "action"
-            || (parent(1) == Some("workflows") && parent(2) == Some(".github"))
+            || (mentions(path, "workflows")
+                && parent(1) == Some("workflows")
+                && parent(2) == Some(".github"))
         {
             FileKind::GithubActions
         } else if name == "Chart.yaml" {
@@ -379,7 +384,7 @@ impl Classifier {
 
     /// Whether `dir` or one of its ancestors, up to the repository root, holds `Chart.yaml`.
     fn in_chart(&self, dir: &Path) -> bool {
-        if let Some(&known) = self.in_chart.lock().unwrap().get(dir) {
+        if let Some(&known) = self.in_chart.lock().unwrap().get(dir.as_os_str()) {
             return known;
         }
         let found = if self.holds_chart(dir) {
@@ -393,12 +398,19 @@ impl Classifier {
                 None => false,
             }
         };
-        self.in_chart.lock().unwrap().insert(dir.to_owned(), found);
+        self.in_chart
+            .lock()
+            .unwrap()
+            .insert(dir.as_os_str().to_owned(), found);
         found
     }
 
     /// Under a `templates/` directory that sits beside a `Chart.yaml`.
     fn in_chart_templates(&self, path: &Path) -> bool {
+        // Most paths do not mention `templates` at all, and need no walk up their components.
+        if !mentions(path, "templates") {
+            return false;
+        }
         path.ancestors().skip(1).any(|dir| {
             dir.file_name() == Some("templates".as_ref())
                 && dir.parent().is_some_and(|chart| self.holds_chart(chart))
@@ -407,16 +419,21 @@ impl Classifier {
 
     /// Whether `dir` itself holds `Chart.yaml`, looked up once per directory.
     fn holds_chart(&self, dir: &Path) -> bool {
-        if let Some(&known) = self.holds_chart.lock().unwrap().get(dir) {
+        if let Some(&known) = self.holds_chart.lock().unwrap().get(dir.as_os_str()) {
             return known;
         }
         let found = dir.join("Chart.yaml").is_file();
         self.holds_chart
             .lock()
             .unwrap()
-            .insert(dir.to_owned(), found);
+            .insert(dir.as_os_str().to_owned(), found);
         found
     }
+}
+
+/// Whether `word` occurs anywhere in `path`: a cheap test before walking its components.
+fn mentions(path: &Path, word: &str) -> bool {
+    memchr::memmem::find(path.as_os_str().as_encoded_bytes(), word.as_bytes()).is_some()
 }
 
 /// A file of no known kind: searched as text when every text file is, and otherwise only when
