@@ -283,8 +283,8 @@ impl<'a> Suppressions<'a> {
     fn new(kind: FileKind, text: &'a str) -> Suppressions<'a> {
         Suppressions {
             kind,
-            lines: memchr::memmem::find(text.as_bytes(), b"regmig:")
-                .is_some()
+            lines: crate::extract::needles::SUPPRESSION
+                .is_in(text.as_bytes())
                 .then(|| LineIndex::new(text)),
         }
     }

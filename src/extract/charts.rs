@@ -151,7 +151,7 @@ const PULLING: &[&str] = &["install", "upgrade", "pull", "template", "show", "fe
 /// `helm install|upgrade|pull|template … oci://…` on any line of a text (scripts, Makefiles,
 /// docs, CI steps). `helm push` uploads the project's own chart and is left alone.
 pub fn text(text: &str, out: &mut Vec<Occurrence>) {
-    for (start, line) in super::lines_with(text, OCI) {
+    for (start, line) in super::lines_with(text, &super::needles::OCI_SCHEME) {
         let Some(helm) = find_word(line, "helm") else {
             continue;
         };

@@ -168,7 +168,7 @@ fn after_colon(text: &str, key_start: usize) -> Option<Span> {
 /// `acme/app:{{ .Values.tag }}` has a literal name: it is rewritten, the template kept.
 pub fn template(text: &str) -> Extraction {
     let mut out = Extraction::default();
-    for (start, line) in super::lines_with(text, "image") {
+    for (start, line) in super::lines_with(text, &super::needles::IMAGE) {
         let content = line.trim_end_matches(['\n', '\r']);
         let Some((value, value_start)) = image_value(content) else {
             continue;

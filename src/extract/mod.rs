@@ -15,6 +15,7 @@ pub mod kustomize;
 pub mod makefile;
 pub mod mapped;
 pub mod markdown;
+pub(crate) mod needles;
 mod prefilter;
 pub mod shell;
 pub mod terraform;
@@ -155,26 +156,27 @@ pub struct Extraction {
 /// Dockerfiles are always parsed. `tests/properties.rs` checks that a skipped file never
 /// holds a reference.
 pub fn may_hold_references(kind: FileKind, bytes: &[u8]) -> bool {
-    let has = |needle: &str| memchr::memmem::find(bytes, needle.as_bytes()).is_some();
-    let image = || has("image") || has("Image");
+    use needles::*;
+    let has = |needle: &Needle| needle.is_in(bytes);
+    let image = || has(&IMAGE) || has(&IMAGE_CAPITAL);
     // A chart template is read for `image:` lines and `helm … oci://` commands only.
     if kind == FileKind::HelmTemplate {
-        return has("image") || has("oci://");
+        return has(&IMAGE) || has(&OCI_SCHEME);
     }
     // Chart repositories (`charts.rs`): `oci://`, helmfile's `oci: true` and Argo CD's scheme-less
     // `repoURL`, searched only when the kind's own words are absent (each is a pass over the file).
-    let charts = || has("oci:") || has("repoURL");
+    let charts = || has(&OCI) || has(&REPO_URL);
     match kind {
         FileKind::Dockerfile => true,
         FileKind::GithubActions => {
             image()
-                || has("container")
-                || has("docker://")
+                || has(&CONTAINER)
+                || has(&DOCKER_SCHEME)
                 || text_may_hold_references(bytes)
                 || charts()
         }
         FileKind::GitlabCi => {
-            image() || has("services") || text_may_hold_references(bytes) || charts()
+            image() || has(&SERVICES) || text_may_hold_references(bytes) || charts()
         }
         // Terraform names (`BaseImage`, `IMAGE_TAG`) are matched case-insensitively.
         FileKind::Terraform | FileKind::TerraformVars | FileKind::TerraformJson => {
@@ -188,7 +190,7 @@ pub fn may_hold_references(kind: FileKind, bytes: &[u8]) -> bool {
         }
         FileKind::Env => variable_words(bytes) || charts(),
         FileKind::Markdown => {
-            (has("```") || has("~~~"))
+            (has(&BACKTICK_FENCE) || has(&TILDE_FENCE))
                 && (text_may_hold_references(bytes) || contains_ignoring_case(bytes, b"from"))
                 || charts()
         }
@@ -200,12 +202,7 @@ pub fn may_hold_references(kind: FileKind, bytes: &[u8]) -> bool {
 /// images (`kubectl` and `oc` need `image` in any case), an image variable's name
 /// (`IMAGE`, `IMG`, `*REPOSITORY`), or the name of a Dockerfile written from a heredoc.
 fn text_may_hold_references(bytes: &[u8]) -> bool {
-    const TOOLS: &[&str] = &[
-        "docker", "podman", "nerdctl", "ctr", "crictl", "skopeo", "crane", "kind", "minikube",
-    ];
-    TOOLS
-        .iter()
-        .any(|t| memchr::memmem::find(bytes, t.as_bytes()).is_some())
+    needles::TOOLS.iter().any(|tool| tool.is_in(bytes))
         || variable_words(bytes)
         || contains_ignoring_case(bytes, b"dockerfile")
         || contains_ignoring_case(bytes, b"containerfile")
@@ -234,11 +231,11 @@ fn contains_ignoring_case(bytes: &[u8], needle: &[u8]) -> bool {
 /// lines of most files do not, and need not be looked at.
 pub(crate) fn lines_with<'a>(
     text: &'a str,
-    word: &'a str,
+    word: &'static needles::Needle,
 ) -> impl Iterator<Item = (usize, &'a str)> + 'a {
     let bytes = text.as_bytes();
     let mut next_line = 0;
-    memchr::memmem::find_iter(bytes, word.as_bytes()).filter_map(move |at| {
+    word.find_iter(bytes).filter_map(move |at| {
         if at < next_line {
             return None;
         }

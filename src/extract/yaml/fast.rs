@@ -29,7 +29,7 @@ pub(super) fn parse(text: &str) -> Option<Vec<Document>> {
     }
     let bytes = text.as_bytes();
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let bom_later = memchr::memmem::find(&bytes[bom..], "\u{feff}".as_bytes()).is_some();
+    let bom_later = crate::extract::needles::BOM.is_in(&bytes[bom..]);
     if bom_later || memchr::memchr(0, bytes).is_some() || has_lone_cr(bytes) {
         return None;
     }

@@ -360,7 +360,17 @@ impl<'a> Lexer<'a, '_> {
     /// One word, or `None` at an operator, a newline or the end.
     fn word(&mut self) -> Option<Word> {
         let start = self.pos;
-        let mut w = Builder::default();
+        // Room for the word up to its first blank (most words): growing two vectors a byte at
+        // a time reallocates each several times per word.
+        let guess = self.bytes[start..self.end]
+            .iter()
+            .take_while(|&&b| !ends_word(b))
+            .count();
+        let mut w = Builder {
+            text: Vec::with_capacity(guess),
+            offsets: Vec::with_capacity(guess),
+            ..Builder::default()
+        };
         while let Some(b) = self.peek(0) {
             match b {
                 _ if ends_word(b) => break,
