@@ -44,68 +44,49 @@ impl Finding {
             return detail.clone();
         }
         let text = self.image.as_str();
-        // Pieces joined once: `format!` costs several times as much, for every finding.
-        let host;
-        let what: [&str; 3] = match self.rule {
+        let what: [&str; 4] = match self.rule {
             DOCKER_HUB if self.role == Role::Matcher => [
                 "`",
                 text,
                 "` selects a Docker Hub image to override (it must follow that image to keep matching)",
+                "",
             ],
-            DOCKER_HUB => ["`", text, "` is pulled from Docker Hub"],
-            DOCKER_HUB_CHART => [
-                "Helm chart repository `",
-                text,
-                "` is pulled from Docker Hub",
-            ],
+            DOCKER_HUB => ["`", text, "` is pulled from Docker Hub", ""],
+            DOCKER_HUB_CHART => ["Helm chart repository `", text, "` is pulled from Docker Hub", ""],
             "legacy-k8s-registry" => {
-                host = ["` is on the frozen registry ", self.canonical.split('/').next().unwrap_or_default()].concat();
-                ["`", text, &host]
+                let host = self.canonical.split('/').next().unwrap_or_default();
+                ["`", text, "` is on the frozen registry ", host]
             }
-            _ => ["`", text, "` is mapped to another registry by regmig.toml"],
+            _ => ["`", text, "` is mapped to another registry by regmig.toml", ""],
         };
-        let [a, b, c] = what;
-        match &self.fix {
+        let then: [&str; 5] = match &self.fix {
             None if self.rule == DOCKER_HUB_CHART => [
-                a,
-                b,
-                c,
                 " (no destination: add an `oci://` [[map]] in regmig.toml, or ignore it)",
-            ]
-            .concat(),
+                "",
+                "",
+                "",
+                "",
+            ],
             None => [
-                a,
-                b,
-                c,
                 " (no destination: set [target] or add a [[map]] in regmig.toml, or ignore it)",
-            ]
-            .concat(),
+                "",
+                "",
+                "",
+                "",
+            ],
             Some(fix) => match (fix.note, fix.applicability) {
-                (Some(note), Applicability::DisplayOnly) => [
-                    a,
-                    b,
-                    c,
-                    "; use `",
-                    &fix.replacement,
-                    "` (edit by hand: ",
-                    note,
-                    ")",
-                ]
-                .concat(),
-                (Some(note), _) => [
-                    a,
-                    b,
-                    c,
-                    "; use `",
-                    &fix.replacement,
-                    "` (unsafe fix: ",
-                    note,
-                    ")",
-                ]
-                .concat(),
-                (None, _) => [a, b, c, "; use `", &fix.replacement, "`"].concat(),
+                (Some(note), Applicability::DisplayOnly) => {
+                    ["; use `", &fix.replacement, "` (edit by hand: ", note, ")"]
+                }
+                (Some(note), _) => ["; use `", &fix.replacement, "` (unsafe fix: ", note, ")"],
+                (None, _) => ["; use `", &fix.replacement, "`", "", ""],
             },
-        }
+        };
+        // Joined in one allocation: `format!` costs several times as much, for every finding.
+        let pieces = || what.iter().chain(&then);
+        let mut message = String::with_capacity(pieces().map(|p| p.len()).sum());
+        pieces().for_each(|piece| message.push_str(piece));
+        message
     }
 
     pub fn is_fixable(&self, allow_unsafe: bool) -> bool {

@@ -170,13 +170,16 @@ impl ImageRef {
 
     /// `domain/repository`, the key under which reports group an image.
     pub fn canonical_name(&self) -> String {
-        [self.domain(), "/", self.official_prefix(), &self.path].concat()
+        self.canonical_pieces().concat()
     }
 
     /// Fully qualified: `docker.io/library/nginx:1.25`.
     pub fn canonical(&self) -> String {
-        let name = [self.domain(), "/", self.official_prefix(), &self.path];
-        self.with_suffix(&name)
+        self.with_suffix(&self.canonical_pieces())
+    }
+
+    fn canonical_pieces(&self) -> [&str; 4] {
+        [self.domain(), "/", self.official_prefix(), &self.path]
     }
 
     /// The reference in the form it was written.

@@ -10,7 +10,7 @@ use super::{Blocker, Occurrence, Role};
 use crate::reference::ImageRef;
 use crate::source::Span;
 
-const OCI: &str = "oci://";
+pub(crate) const OCI: &str = "oci://";
 
 /// A chart repository written as `oci://HOST/PATH` (or, where the format leaves the scheme
 /// out, `HOST/PATH`), whose content starts at `start`.

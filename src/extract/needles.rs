@@ -36,7 +36,7 @@ macro_rules! needles {
 needles! {
     IMAGE = "image";
     IMAGE_CAPITAL = "Image";
-    OCI_SCHEME = "oci://";
+    OCI_SCHEME = super::charts::OCI;
     OCI = "oci:";
     REPO_URL = "repoURL";
     CONTAINER = "container";

@@ -392,8 +392,9 @@ thread_local! {
     static SPARE_STACKS: Cell<Option<Stacks>> = const { Cell::new(None) };
 }
 
-/// The most nodes, pairs or items whose storage a thread keeps between documents.
-const KEPT: usize = 1 << 16;
+/// The most nodes, pairs or items whose storage a thread keeps between documents: ample for
+/// most documents, and at most a few MiB for all the documents a thread keeps.
+const KEPT: usize = 1 << 12;
 /// The most documents whose storage a thread keeps (a file's documents are visited together).
 const KEPT_DOCUMENTS: usize = 8;
 

@@ -75,9 +75,9 @@ pub fn file(out: &mut dyn Write, file: &FileResult, first: bool) -> io::Result<(
     Ok(())
 }
 
-/// A JSON object written field by field, compact, byte for byte as serde_json writes it: a
-/// report of 100,000 findings spent more time in serde's byte-at-a-time string escaping than
-/// in finding them.
+/// A JSON object written field by field, compact, byte for byte as serde_json writes it:
+/// serde_json escapes strings a byte at a time, 6% of all instructions when checking the
+/// synthetic 40,000-file tree.
 struct Object<'a> {
     out: &'a mut Vec<u8>,
     empty: bool,
