@@ -34,7 +34,11 @@ impl Logical {
 
 /// `# key=value` → (key, value), as BuildKit's directive pattern `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`.
 pub(super) fn directive(line: &str) -> Option<(&str, &str)> {
-    let rest = line.strip_prefix('#')?.trim_start();
+    // BuildKit trims a line's leading blanks before it looks for a directive.
+    let rest = line
+        .trim_start_matches([' ', '\t'])
+        .strip_prefix('#')?
+        .trim_start();
     let key_len = rest
         .find(|c: char| !c.is_ascii_alphanumeric())
         .unwrap_or(rest.len());
